@@ -1,0 +1,192 @@
+"""Loads `content/chapters/NN-slug/{chapter.md,questions.yaml}` into typed, rendered chapters.
+
+Problems (bad front matter, malformed questions, LaTeX that will not convert) are collected, not
+raised one at a time, so `deepbook check` can list them all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from deepbook.content.markdown import SIM_MARKER, MathError, inline_html, to_html
+
+FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer option of a question."""
+
+    html: str
+    correct: bool
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """A multiple-choice question with an explanation for every option."""
+
+    id: str
+    chapter: str
+    prompt: str
+    options: tuple[Option, ...]
+
+    @property
+    def answer(self) -> int:
+        return next(i for i, o in enumerate(self.options) if o.correct)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a chapter: prose HTML, or a simulation embed with its intro HTML."""
+
+    kind: str  # "html" | "sim"
+    html: str
+    sim: str = ""
+
+
+@dataclass
+class Chapter:
+    """One chapter, rendered."""
+
+    slug: str
+    number: int
+    title: str
+    subtitle: str
+    segments: list[Segment]
+    questions: list[Question]
+    sections: list[tuple[str, str]]  # (anchor id, heading text) of the ## headings
+    words: int
+    source: Path
+
+
+@dataclass
+class Course:
+    """All chapters that exist, in order, and what went wrong loading them."""
+
+    chapters: list[Chapter] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def chapter(self, slug: str) -> Chapter | None:
+        return next((c for c in self.chapters if c.slug == slug), None)
+
+    def question(self, qid: str) -> Question | None:
+        return next((q for c in self.chapters for q in c.questions if q.id == qid), None)
+
+
+def split_segments(body_html: str) -> list[Segment]:
+    """Cut rendered HTML at sim markers; each sim's intro is the `sim-intro` div after it."""
+    parts = SIM_MARKER.split(body_html)
+    segments = [Segment("html", parts[0])]
+    for sim_id, rest in zip(parts[1::2], parts[2::2]):
+        intro, _, after = rest.partition("</div>\n")
+        segments.append(Segment("sim", intro.replace('<div class="sim-intro">', "").strip(), sim_id))
+        segments.append(Segment("html", after))
+    return [s for s in segments if s.kind == "sim" or s.html.strip()]
+
+
+def _questions(path: Path, slug: str, problems: list[str]) -> list[Question]:
+    if not path.exists():
+        problems.append(f"{path}: missing question bank")
+        return []
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        problems.append(f"{path}: not valid YAML: {e}")
+        return []
+    if not isinstance(data, list):
+        problems.append(f"{path}: expected a list of questions")
+        return []
+    out = []
+    for n, q in enumerate(data, 1):
+        where = f"{path}: question {n} ({q.get('id', '?') if isinstance(q, dict) else '?'})"
+        try:
+            out.append(_question(q, slug))
+        except (KeyError, TypeError, ValueError) as e:
+            problems.append(f"{where}: {e}")
+    return out
+
+
+def _question(q: Any, slug: str) -> Question:
+    if not isinstance(q, dict):
+        raise TypeError("expected a mapping with id, prompt, options")
+    missing = {"id", "prompt", "options"} - set(q)
+    if missing:
+        raise KeyError(f"missing {', '.join(sorted(missing))}")
+    if not ID.match(str(q["id"])):
+        raise ValueError(f"id {q['id']!r} must be kebab-case")
+    opts = q["options"]
+    if not isinstance(opts, list) or len(opts) != 4:
+        raise ValueError("needs exactly four options")
+    options = []
+    for o in opts:
+        if not isinstance(o, dict) or not o.get("text") or not o.get("explanation"):
+            raise ValueError("every option needs text and an explanation")
+        options.append(
+            Option(inline_html(str(o["text"])), o.get("correct") is True,
+                   inline_html(str(o["explanation"])))
+        )
+    if sum(o.correct for o in options) != 1:
+        raise ValueError("needs exactly one option with correct: true")
+    return Question(str(q["id"]), slug, inline_html(str(q["prompt"])), tuple(options))
+
+
+def load_chapter(folder: Path, problems: list[str]) -> Chapter | None:
+    """Read one chapter folder; None (with problems noted) if it cannot be used."""
+    path = folder / "chapter.md"
+    text = path.read_text(encoding="utf-8")
+    m = FRONT_MATTER.match(text)
+    if not m:
+        problems.append(f"{path}: missing front matter (--- ... ---)")
+        return None
+    meta = yaml.safe_load(m.group(1)) or {}
+    missing = {"id", "number", "title", "subtitle"} - set(meta)
+    if missing:
+        problems.append(f"{path}: front matter lacks {', '.join(sorted(missing))}")
+        return None
+    body = text[m.end() :]
+    try:
+        body_html = to_html(body)
+    except MathError as e:
+        problems.append(f"{path}: {e}")
+        return None
+    sections = re.findall(r'<h2 id="([^"]+)">(.*?)</h2>', body_html)
+    slug = str(meta["id"])
+    questions = _questions(folder / "questions.yaml", slug, problems)
+    prose = re.sub(r"\$\$.*?\$\$|\$[^$\n]*\$", " ", body, flags=re.S)
+    return Chapter(
+        slug=slug,
+        number=int(meta["number"]),
+        title=str(meta["title"]),
+        subtitle=str(meta["subtitle"]),
+        segments=split_segments(body_html),
+        questions=questions,
+        sections=[(a, re.sub(r"<[^>]+>", "", h)) for a, h in sections],
+        words=len(re.findall(r"[A-Za-z][A-Za-z'’-]*", prose)),
+        source=path,
+    )
+
+
+def load_course(root: Path) -> Course:
+    """Every chapter under `root/chapters`, sorted by number."""
+    course = Course()
+    folder = root / "chapters"
+    if not folder.is_dir():
+        course.problems.append(f"{folder}: no chapters folder")
+        return course
+    for sub in sorted(p for p in folder.iterdir() if (p / "chapter.md").exists()):
+        try:
+            ch = load_chapter(sub, course.problems)
+        except (OSError, yaml.YAMLError, ValueError) as e:
+            course.problems.append(f"{sub}: {e}")
+            continue
+        if ch is not None:
+            course.chapters.append(ch)
+    course.chapters.sort(key=lambda c: c.number)
+    return course

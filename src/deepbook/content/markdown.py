@@ -1,0 +1,80 @@
+"""Markdown → HTML for chapters: CommonMark + tables, LaTeX → MathML, and two `:::` directives.
+
+    ::: insight Optional title        a highlighted key-insight callout
+    ::: sim <id>                      embeds a simulation; its body is the "what to try" text
+
+A sim directive renders as the marker `<!--sim:<id>-->` followed by its intro HTML inside
+`<div class="sim-intro">`; the loader splits chapters on these markers.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from latex2mathml.converter import convert as latex_to_mathml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+SIM_MARKER = re.compile(r"<!--sim:([a-z0-9_]+)-->")
+
+
+class MathError(ValueError):
+    """A LaTeX snippet latex2mathml could not convert."""
+
+
+def render_math(latex: str, options: dict[str, Any]) -> str:
+    """LaTeX → MathML, display or inline."""
+    display = "block" if options.get("display_mode") else "inline"
+    try:
+        return str(latex_to_mathml(latex, display=display))
+    except Exception as e:  # latex2mathml raises many kinds of errors
+        raise MathError(f"cannot convert LaTeX {latex!r}: {e}") from e
+
+
+def _render_insight(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) -> str:
+    tok = tokens[idx]
+    if tok.nesting != 1:
+        return "</div></aside>\n"
+    title = tok.info.strip()[len("insight") :].strip() or "Key insight"
+    return (
+        '<aside class="insight" data-role="insight" aria-label="Key insight">'
+        f'<p class="insight-title">{html.escape(title)}</p><div class="insight-body">\n'
+    )
+
+
+def _render_sim(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) -> str:
+    tok = tokens[idx]
+    if tok.nesting != 1:
+        return "</div>\n"
+    sim_id = tok.info.strip().split()[1] if len(tok.info.split()) > 1 else ""
+    return f'<!--sim:{sim_id}-->\n<div class="sim-intro">\n'
+
+
+def make_parser() -> MarkdownIt:
+    """The one Markdown parser configuration every chapter and question uses."""
+    md = MarkdownIt("commonmark", {"typographer": True}).enable(["table", "replacements", "smartquotes"])
+    md.use(front_matter_plugin)
+    md.use(dollarmath_plugin, renderer=render_math, allow_digits=False)
+    md.use(container_plugin, name="insight", render=_render_insight)
+    md.use(container_plugin, name="sim", render=_render_sim)
+    md.use(anchors_plugin, min_level=2, max_level=3)
+    return md
+
+
+_PARSER = make_parser()
+
+
+def to_html(text: str) -> str:
+    """Render a Markdown block (front matter is dropped)."""
+    return _PARSER.render(text)
+
+
+def inline_html(text: str) -> str:
+    """Render a short Markdown fragment without the wrapping paragraph."""
+    return _PARSER.renderInline(text)

@@ -1,0 +1,179 @@
+"""Optimisers racing down a 2-D loss landscape, using the real `torch.optim` classes.
+
+Chapter 3. Each optimiser moves its own copy of the point (x, y) from the same start. A step that
+leaves the finite world (a non-finite loss, or |x| or |y| beyond `ESCAPE`) marks that optimiser
+diverged and freezes it, so nothing downstream ever sees NaN. Optional gradient noise, drawn from
+the engine's own seeded generator, imitates mini-batch noise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from deepbook.sims.base import SimSpec
+from deepbook.sims.frames import Frame
+from deepbook.sims.params import Choice, Flags, Float, Int, Params, Values
+
+Surface = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """A loss surface over the square view [-EXTENT, EXTENT]² with its lowest value."""
+
+    label: str
+    f: Surface
+    f_min: float
+
+
+LANDSCAPES: dict[str, Landscape] = {
+    # Curvatures 1 and 15: plain gradient descent is stable only for lr < 2/15.
+    "bowl": Landscape("Narrow bowl", lambda x, y: 0.5 * (x**2 + 15 * y**2), 0.0),
+    "rosenbrock": Landscape(
+        "Rosenbrock valley", lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2, 0.0
+    ),
+    # Global minimum at the origin, local minima near multiples of 2π/3 along each axis.
+    "bumpy": Landscape(
+        "Bumpy (local minima)",
+        lambda x, y: 0.1 * (x**2 + y**2) + 0.5 * (2 - torch.cos(3 * x) - torch.cos(3 * y)),
+        0.0,
+    ),
+    # Saddle point at the origin, minima at (0, ±1) with value -0.25.
+    "saddle": Landscape("Saddle", lambda x, y: 0.5 * x**2 + 0.25 * y**4 - 0.5 * y**2, -0.25),
+}
+
+OPTIMISERS: dict[str, tuple[str, Callable[[list[torch.Tensor], float], torch.optim.Optimizer]]] = {
+    "sgd": ("SGD", lambda p, lr: torch.optim.SGD(p, lr=lr)),
+    "momentum": ("SGD + momentum", lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9)),
+    "rmsprop": ("RMSprop", lambda p, lr: torch.optim.RMSprop(p, lr=lr)),
+    "adam": ("Adam", lambda p, lr: torch.optim.Adam(p, lr=lr)),
+}
+
+EXTENT = 3.0  # the view is [-3, 3]²
+ESCAPE = 1e3  # beyond this a path counts as diverged
+MAX_STEPS = 3000
+GRID = 160
+
+PARAMS = Params(
+    (
+        Choice(
+            "surface",
+            "Landscape",
+            "The loss surface to descend.",
+            options=tuple((k, s.label) for k, s in LANDSCAPES.items()),
+            default="bowl",
+        ),
+        Flags(
+            "optimisers",
+            "Optimisers",
+            "Which optimisers race (torch.optim, default settings).",
+            options=tuple((k, label) for k, (label, _) in OPTIMISERS.items()),
+            default=("sgd", "momentum", "adam"),
+            min_count=1,
+        ),
+        Float("lr", "Learning rate", "Step size η, on a log scale.", 1e-4, 10, 0.1, 0.01, log=True),
+        Float("x0", "Start x", "Where the descent starts (click the map).", -EXTENT, EXTENT, -2.0),
+        Float("y0", "Start y", "Where the descent starts (click the map).", -EXTENT, EXTENT, 2.0),
+        Float("noise", "Gradient noise", "Std. dev. of noise added to each gradient.", 0, 5, 0.0),
+        Int("seed", "Seed", "Seed of the gradient noise.", 0, 9999, 0),
+        Int("speed", "Steps per frame", "Optimiser steps taken between pictures.", 1, 50, 1),
+    )
+)
+
+
+class Descent:
+    """The live state: one point and one optimiser per chosen method."""
+
+    def __init__(self, v: Values) -> None:
+        self.v = v
+        self.land = LANDSCAPES[v["surface"]]
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the start point with fresh optimiser state and noise generator."""
+        v = self.v
+        self.gen = torch.Generator().manual_seed(v["seed"])
+        self.points = [torch.tensor([v["x0"], v["y0"]], dtype=torch.float64, requires_grad=True)
+                       for _ in v["optimisers"]]
+        self.opts = [OPTIMISERS[k][1]([p], v["lr"]) for k, p in zip(v["optimisers"], self.points)]
+        start = self._loss(self.points[0]).item()
+        self.paths = [[(v["x0"], v["y0"], start)] for _ in v["optimisers"]]
+        self.diverged_at: list[int | None] = [None] * len(self.points)
+        self.steps = 0
+        self.done = False
+
+    def _loss(self, p: torch.Tensor) -> torch.Tensor:
+        return self.land.f(p[0], p[1]) - self.land.f_min
+
+    def step(self, n: int = 1) -> None:
+        """Advance every optimiser that has not diverged by up to n steps."""
+        for _ in range(min(n, MAX_STEPS - self.steps)):
+            self.steps += 1
+            for i, (p, opt) in enumerate(zip(self.points, self.opts)):
+                if self.diverged_at[i] is not None:
+                    self.paths[i].append(self.paths[i][-1])
+                    continue
+                opt.zero_grad()
+                self._loss(p).backward()
+                assert p.grad is not None
+                if self.v["noise"] > 0:
+                    p.grad += self.v["noise"] * torch.randn(2, generator=self.gen, dtype=p.dtype)
+                opt.step()
+                with torch.no_grad():
+                    loss = self._loss(p).item()
+                    x, y = p.tolist()
+                if not (math.isfinite(loss) and abs(x) < ESCAPE and abs(y) < ESCAPE):
+                    self.diverged_at[i] = self.steps
+                    self.paths[i].append(self.paths[i][-1])
+                else:
+                    self.paths[i].append((x, y, loss))
+        self.done = self.steps >= MAX_STEPS or all(d is not None for d in self.diverged_at)
+
+    def field(self) -> np.ndarray:
+        """The landscape sampled on a GRID × GRID lattice, as log(1 + f - f_min), rows = y."""
+        t = torch.linspace(-EXTENT, EXTENT, GRID, dtype=torch.float64)
+        yy, xx = torch.meshgrid(t, t, indexing="ij")
+        f = (self.land.f(xx, yy) - self.land.f_min).clamp_min(0)
+        return torch.log1p(f).numpy().astype(np.float32)
+
+    def snapshot(self, since: int = 0) -> Frame:
+        """Path points from step `since` on (all of them, and the landscape, when since is 0)."""
+        names = self.v["optimisers"]
+        pts = np.array([path[since:] for path in self.paths], dtype=np.float32)  # (K, m, 3)
+        arrays = {"points": pts.reshape(len(names), -1, 3)}
+        if since == 0:
+            arrays["field"] = self.field()
+        meta = {
+            "step": self.steps,
+            "since": since,
+            "done": self.done,
+            "extent": EXTENT,
+            "optimisers": [
+                {
+                    "id": k,
+                    "label": OPTIMISERS[k][0],
+                    "diverged_at": d,
+                    "x": path[-1][0],
+                    "y": path[-1][1],
+                    "loss": path[-1][2],
+                }
+                for k, d, path in zip(names, self.diverged_at, self.paths)
+            ],
+        }
+        return Frame(meta=meta, arrays=arrays)
+
+
+SPEC = SimSpec(
+    id="gradient_descent",
+    title="Gradient descent",
+    chapter="backpropagation",
+    summary="SGD, momentum, RMSprop and Adam race down a loss landscape from a start you choose.",
+    params=PARAMS,
+    kind="live",
+    make=Descent,
+)

@@ -1,0 +1,109 @@
+"""Engines, sessions and schema upgrades for the progress store.
+
+SQLite (WAL, in the user's data directory) by default; PostgreSQL by URL for a shared server.
+``migrate(engine)`` runs Alembic's ``upgrade head`` in code and is safe at every server start.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_migrate_lock = threading.Lock()
+
+# busy_timeout first: switching to WAL needs a lock another connection may briefly hold.
+# synchronous=FULL (not NORMAL) so an acknowledged answer also survives a power cut, at the
+# cost of one fsync per commit, which a reader answering questions never notices.
+SQLITE_PRAGMAS = (
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def default_sqlite_url() -> str:
+    """Return the URL of the SQLite file in the user's data directory."""
+    path = Path(platformdirs.user_data_dir("deepbook")) / "deepbook.db"
+    return f"sqlite:///{path.as_posix()}"
+
+
+def _sqlite_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+    """Set the pragmas on each new SQLite connection and take BEGIN away from the driver."""
+    # The sqlite3 driver's own transaction handling skips BEGIN before SELECT and SAVEPOINT,
+    # which breaks savepoints; SQLAlchemy emits BEGIN itself instead (see _sqlite_begin).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        _retry_if_busy(cur, pragma)
+    cur.close()
+
+
+def _retry_if_busy(cur: sqlite3.Cursor, sql: str, timeout: float = 5.0) -> None:
+    """Execute sql, retrying while the database is locked, for at most timeout seconds."""
+    # Two connections switching a new file to WAL at once both hold a read lock and want an
+    # exclusive one; SQLite refuses one at once without calling the busy handler.
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            cur.execute(sql)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Start every SQLite transaction as a writer, so busy_timeout queues concurrent writers."""
+    # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
+    # another writer committed in between (no wait can fix a stale snapshot); IMMEDIATE waits.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for a SQLite or PostgreSQL URL, configured for safe concurrent writes."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    db = parsed.database
+    if db and db != ":memory:" and not db.startswith("file:"):
+        Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed)
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def alembic_config() -> Config:
+    """Build the Alembic configuration in code, pointing at the packaged migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to the newest revision; a no-op when it is already there."""
+    config = alembic_config()
+    # Alembic keeps its running context in module globals, so one upgrade per process at a
+    # time; other processes are serialised by the database (env.py).
+    with _migrate_lock, engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Return a session factory; use ``with factory.begin() as s:`` for one transaction."""
+    # expire_on_commit=False: objects stay readable after the block, e.g. for rendering a page.
+    return sessionmaker(bind=engine, expire_on_commit=False)

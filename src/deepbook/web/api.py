@@ -1,0 +1,139 @@
+"""JSON/binary HTTP API: health, simulation schemas, instant frames, answers and sim events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from deepbook.sims import REGISTRY, ParamError, SimSpec, encode
+from deepbook.store import chapter_progress, latest_answers, record_answer, record_sim_event
+from deepbook.web.deps import CourseDep, DbDep, SettingsDep, learner
+
+router = APIRouter()
+FRAME_TYPE = "application/x-deepbook-frame"
+
+
+def _spec(sim_id: str) -> SimSpec:
+    if sim_id not in REGISTRY:
+        raise HTTPException(404, f"no simulation {sim_id!r}; see /api/sims")
+    return REGISTRY[sim_id]
+
+
+def param_error(e: ParamError) -> JSONResponse:
+    """The 422 answer to a parameter that does not fit its declaration."""
+    return JSONResponse({"detail": str(e), "param": e.name}, status_code=422)
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> JSONResponse:
+    """200 once the database is migrated and the engines are warm, 503 before."""
+    ready = bool(request.app.state.ready)
+    return JSONResponse({"status": "ok" if ready else "starting"}, status_code=200 if ready else 503)
+
+
+@router.get("/api/sims")
+def list_sims() -> list[dict[str, Any]]:
+    """Every simulation with its id, title, chapter, kind and parameter schema."""
+    return [s.describe() for s in REGISTRY.values()]
+
+
+@router.get("/api/sims/{sim_id}")
+def describe_sim(sim_id: str) -> dict[str, Any]:
+    """One simulation's description."""
+    return _spec(sim_id).describe()
+
+
+@router.post(
+    "/api/sims/{sim_id}",
+    response_class=Response,
+    responses={200: {"content": {FRAME_TYPE: {}}, "description": "A binary frame"}},
+)
+async def run_sim(sim_id: str, request: Request, settings: SettingsDep) -> Response:
+    """Compute an instant simulation's frame from a JSON object of parameters."""
+    spec = _spec(sim_id)
+    if spec.kind != "instant":
+        raise HTTPException(400, f"{sim_id} is a live simulation: connect to /ws/sims/{sim_id}")
+    body = await request.body()
+    if len(body) > settings.max_body_bytes:
+        raise HTTPException(413, f"body is {len(body)} bytes; the limit is {settings.max_body_bytes}")
+    try:
+        raw = json.loads(body or b"{}")
+    except ValueError:
+        return JSONResponse({"detail": "body is not valid JSON"}, status_code=422)
+    if not isinstance(raw, dict):
+        return JSONResponse({"detail": "body must be a JSON object of parameters"}, 422)
+    try:
+        values = spec.params.validate(raw)
+    except ParamError as e:
+        return param_error(e)
+    assert spec.compute is not None
+    t0 = time.perf_counter()
+    frame = await asyncio.to_thread(spec.compute, values)
+    data = encode(frame)
+    ms = (time.perf_counter() - t0) * 1000
+    return Response(data, media_type=FRAME_TYPE, headers={"X-Compute-Ms": f"{ms:.3f}"})
+
+
+class AnswerIn(BaseModel):
+    """A learner's choice for one question."""
+
+    question_id: str = Field(min_length=1, max_length=100)
+    choice: int = Field(ge=0, le=3)
+
+
+@router.post("/api/answers")
+def answer(body: AnswerIn, request: Request, course: CourseDep, db: DbDep) -> dict[str, Any]:
+    """Store an answer (committed before this returns) and say whether it was right, and why."""
+    q = course.question(body.question_id)
+    if q is None:
+        raise HTTPException(404, f"no question {body.question_id!r}")
+    correct = body.choice == q.answer
+    with db.begin() as s:
+        record_answer(s, learner(s, request), q.id, q.chapter, body.choice, correct)
+    return {
+        "question_id": q.id,
+        "choice": body.choice,
+        "correct": correct,
+        "answered": "correct" if correct else "incorrect",
+        "explanation": q.options[body.choice].explanation,
+    }
+
+
+class EventIn(BaseModel):
+    """A simulation was used, on a chapter page or on its own page (chapter null)."""
+
+    sim_id: str = Field(min_length=1, max_length=64)
+    chapter: str | None = Field(default=None, max_length=64)
+
+
+@router.post("/api/events", status_code=204)
+def sim_event(body: EventIn, request: Request, course: CourseDep, db: DbDep) -> Response:
+    """Record that the learner used a simulation."""
+    _spec(body.sim_id)
+    if body.chapter is not None and course.chapter(body.chapter) is None:
+        raise HTTPException(422, f"no chapter {body.chapter!r}")
+    with db.begin() as s:
+        record_sim_event(s, learner(s, request), body.sim_id, body.chapter)
+    return Response(status_code=204)
+
+
+@router.get("/api/progress")
+def progress(request: Request, db: DbDep) -> dict[str, Any]:
+    """The learner's latest answers and per-chapter counts."""
+    with db.begin() as s:
+        who = learner(s, request)
+        answers = latest_answers(s, who)
+        chapters = chapter_progress(s, who)
+        return {
+            "answers": {k: {"choice": a.choice, "correct": a.correct} for k, a in answers.items()},
+            "chapters": {
+                k: {"answered": p.answered, "correct": p.correct, "first_try": p.first_try_correct}
+                for k, p in chapters.items()
+            },
+        }

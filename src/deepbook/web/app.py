@@ -1,0 +1,97 @@
+"""The FastAPI app factory: `create_app(settings)` wires content, store, simulations and routes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import torch
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi.templating import Jinja2Templates
+
+from deepbook import __version__
+from deepbook.content import check, load_course
+from deepbook.settings import Settings
+from deepbook.sims import REGISTRY
+from deepbook.store import make_engine, make_sessionmaker, migrate
+from deepbook.web import api, live, pages
+
+HERE = Path(__file__).parent
+LEARNER_COOKIE = "deepbook_learner"
+log = logging.getLogger("deepbook")
+
+
+def warm_up() -> None:
+    """Run every simulation once so lazy imports (torch.optim) are paid before the first click."""
+    for spec in REGISTRY.values():
+        if spec.kind == "instant":
+            spec.run({})
+        else:
+            sim = spec.start({})
+            sim.step(2)
+            sim.snapshot()
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """A deepbook app on the given settings; the database is migrated at start-up."""
+    torch.set_num_threads(settings.torch_threads)
+    course = load_course(settings.content_dir)
+    problems = check(course, REGISTRY)
+    if problems:
+        raise RuntimeError("content has problems:\n  " + "\n  ".join(problems))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        await asyncio.gather(asyncio.to_thread(migrate, engine), asyncio.to_thread(warm_up))
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.ready = True
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="deepbook", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.course = course
+    app.state.ready = False
+    app.state.live = live.Registry(settings)
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.templates.env.globals["version"] = __version__
+
+    @app.middleware("http")
+    async def learner_cookie(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        key = "default"
+        new = False
+        if settings.learner_mode == "cookie":
+            key = request.cookies.get(LEARNER_COOKIE, "")
+            if not (16 <= len(key) <= 64 and key.isalnum()):
+                key, new = secrets.token_hex(16), True
+        request.state.learner_key = key
+        response = await call_next(request)
+        if new:
+            response.set_cookie(LEARNER_COOKIE, key, max_age=3600 * 24 * 365, samesite="lax")
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """JSON for the API, a readable page for people."""
+        if request.url.path.startswith(("/api/", "/healthz", "/ws/")):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        title = {404: "Not found", 422: "That did not work"}.get(exc.status_code, "Error")
+        return app.state.templates.TemplateResponse(
+            request, "error.html", {"status": exc.status_code, "title": title, "detail": exc.detail},
+            status_code=exc.status_code)
+
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    app.include_router(live.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app

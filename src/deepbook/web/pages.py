@@ -1,0 +1,103 @@
+"""HTML pages: contents, chapters (with server-rendered question forms), standalone simulations."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from deepbook.content import SLUGS
+from deepbook.sims import REGISTRY, SimSpec
+from deepbook.store import chapter_progress, latest_answers, record_answer, sims_used
+from deepbook.web.deps import CourseDep, DbDep, TemplatesDep, learner
+
+router = APIRouter(default_response_class=HTMLResponse)
+
+
+def sim_view(spec: SimSpec, query: dict[str, str], chapter: str | None) -> dict[str, Any]:
+    """What the template needs to draw a simulation block: controls with current values."""
+    values, problems = spec.params.from_query(query, spec.id)
+    controls = []
+    for p in spec.params.schema():
+        v = values[p["name"]]
+        c = dict(p, value=list(v) if isinstance(v, tuple) else v)
+        if p.get("log"):  # the slider moves through log10 of the value
+            c["slider"] = {"min": math.log10(p["min"]), "max": math.log10(p["max"]),
+                           "step": 0.01, "value": round(math.log10(v), 4)}
+        controls.append(c)
+    state = {f"{spec.id}.{p.name}": p.to_url(values[p.name]) for p in spec.params.items
+             if values[p.name] != spec.params.defaults()[p.name]}
+    return {
+        "spec": spec,
+        "controls": controls,
+        "problems": problems,
+        "chapter": chapter,
+        "defaults": {p.name: p.to_url(d) for p, d in zip(spec.params.items,
+                                                          spec.params.defaults().values())},
+        "standalone": f"/sims/{spec.id}" + (f"?{urlencode(state)}" if state else ""),
+    }
+
+
+@router.get("/")
+def contents(request: Request, course: CourseDep, db: DbDep, templates: TemplatesDep) -> Any:
+    """The contents page with the reader's progress per chapter."""
+    with db.begin() as s:
+        who = learner(s, request)
+        progress = chapter_progress(s, who)
+        used = sims_used(s, who)
+    rows = []
+    for ch in course.chapters:
+        p = progress.get(ch.slug)
+        sims = [seg.sim for seg in ch.segments if seg.kind == "sim"]
+        rows.append({"chapter": ch, "progress": p, "sims": sims,
+                     "sims_used": [x for x in sims if x in used]})
+    return templates.TemplateResponse(request, "contents.html", {"rows": rows, "course": course})
+
+
+@router.get("/chapters/{slug}")
+def chapter(slug: str, request: Request, course: CourseDep, db: DbDep,
+            templates: TemplatesDep) -> Any:
+    """One chapter: prose, embedded simulations, questions with the learner's latest answers."""
+    ch = course.chapter(slug)
+    if ch is None:
+        status = "is not written yet" if slug in SLUGS else "does not exist"
+        raise HTTPException(404, f"chapter {slug!r} {status}")
+    with db.begin() as s:
+        answers = {k: (a.choice, a.correct) for k, a in latest_answers(s, learner(s, request)).items()}
+    query = dict(request.query_params)
+    sims = {seg.sim: sim_view(REGISTRY[seg.sim], query, ch.slug)
+            for seg in ch.segments if seg.kind == "sim"}
+    i = course.chapters.index(ch)
+    nav = {"prev": course.chapters[i - 1] if i > 0 else None,
+           "next": course.chapters[i + 1] if i + 1 < len(course.chapters) else None}
+    return templates.TemplateResponse(request, "chapter.html", {
+        "ch": ch, "sims": sims, "answers": answers, "nav": nav, "course": course})
+
+
+@router.post("/chapters/{slug}/questions/{qid}")
+def answer_form(slug: str, qid: str, request: Request, course: CourseDep, db: DbDep,
+                choice: Annotated[int | None, Form()] = None) -> Any:
+    """The no-JavaScript answer path: store, then redirect back to the question."""
+    q = course.question(qid)
+    if q is None or q.chapter != slug:
+        raise HTTPException(404, f"no question {qid!r} in chapter {slug!r}")
+    if choice is None or not 0 <= choice < len(q.options):
+        raise HTTPException(422, "choose one of the options before checking your answer")
+    with db.begin() as s:
+        record_answer(s, learner(s, request), q.id, slug, choice, choice == q.answer)
+    return RedirectResponse(f"/chapters/{slug}#q-{qid}", status_code=303)
+
+
+@router.get("/sims/{sim_id}")
+def sim_page(sim_id: str, request: Request, course: CourseDep, templates: TemplatesDep) -> Any:
+    """A simulation on its own, full window (for projecting and linking)."""
+    if sim_id not in REGISTRY:
+        raise HTTPException(404, f"no simulation {sim_id!r}")
+    spec = REGISTRY[sim_id]
+    view = sim_view(spec, dict(request.query_params), None)
+    ch = course.chapter(spec.chapter)
+    return templates.TemplateResponse(request, "sim_page.html", {"sim": view, "ch": ch,
+                                                                 "course": course})

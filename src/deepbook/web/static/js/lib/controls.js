@@ -1,0 +1,74 @@
+// Native form controls built by the server from a simulation's parameter table:
+// read their values, keep their <output>s and the page URL in step.
+
+function controlValue(form, el) {
+  if (el.type === "range") return el.dataset.log ? 10 ** Number(el.value) : Number(el.value);
+  if (el.type === "checkbox" && form.querySelector(`fieldset[data-name="${el.name}"]`)) {
+    return [...form.querySelectorAll(`input[name="${el.name}"]:checked`)].map((c) => c.value);
+  }
+  if (el.type === "checkbox") return el.checked;
+  return el.value;
+}
+
+/** Current parameter values, typed, keyed by parameter name. */
+export function readParams(form) {
+  const out = {};
+  for (const el of form.elements) if (el.name && !(el.name in out)) out[el.name] = controlValue(form, el);
+  return out;
+}
+
+/** Round a slider reading for display and for the URL. */
+export function fmt(v) {
+  if (typeof v !== "number") return String(v);
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  return a >= 1e4 || a < 1e-3 ? v.toExponential(2) : String(Number(v.toPrecision(4)));
+}
+
+function urlValue(v) {
+  if (Array.isArray(v)) return v.join(",");
+  if (typeof v === "boolean") return v ? "1" : "0";
+  return typeof v === "number" ? String(Number(v.toPrecision(6))) : String(v);
+}
+
+/** Update the <output> next to every range control. */
+export function showValues(form) {
+  for (const el of form.querySelectorAll("input[type=range]")) {
+    const out = form.querySelector(`[data-role="out-${el.name}"]`);
+    if (out) out.textContent = fmt(controlValue(form, el));
+  }
+}
+
+/** Set one control programmatically (e.g. a click on the map sets the start point). */
+export function setParam(form, name, value) {
+  const el = form.elements[name];
+  if (!el) return;
+  el.value = el.dataset && el.dataset.log ? Math.log10(value) : value;
+  showValues(form);
+}
+
+/** Put non-default values in the page URL as `<sim>.<param>=value`, so a link reproduces them. */
+export function syncUrl(simId, values, defaults) {
+  const url = new URL(location.href);
+  for (const [name, v] of Object.entries(values)) {
+    const key = `${simId}.${name}`, s = urlValue(v), d = defaults[name];
+    const same = typeof v === "number" ? Math.abs(v - Number(d)) < 1e-9 * Math.max(1, Math.abs(v)) : s === d;
+    if (same) url.searchParams.delete(key); else url.searchParams.set(key, s);
+  }
+  history.replaceState(history.state, "", url);
+  return url.search;
+}
+
+/** Call onChange(values, name) whenever a control changes; returns an unbind function. */
+export function bindControls(form, onChange) {
+  const handler = (ev) => {
+    if (!ev.target.name) return;
+    showValues(form);
+    onChange(readParams(form), ev.target.name);
+  };
+  const stop = (ev) => ev.preventDefault();
+  form.addEventListener("input", handler);
+  form.addEventListener("submit", stop);
+  showValues(form);
+  return () => { form.removeEventListener("input", handler); form.removeEventListener("submit", stop); };
+}

@@ -1,0 +1,104 @@
+// Canvas plotting helpers: crisp HiDPI canvases that redraw on resize, theme colours, axes.
+
+/** A canvas filling `parent`, sized for the device pixel ratio; calls draw(ctx, w, h) on resize. */
+export function makeCanvas(parent, { label, className } = {}) {
+  const canvas = document.createElement("canvas");
+  canvas.setAttribute("role", "img");
+  if (label) canvas.setAttribute("aria-label", label);
+  if (className) canvas.className = className;
+  parent.appendChild(canvas);
+  const ctx = canvas.getContext("2d");
+  let draw = () => {};
+  const size = () => {
+    const r = canvas.getBoundingClientRect(), dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.round(r.width * dpr)), h = Math.max(1, Math.round(r.height * dpr));
+    if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    return [r.width, r.height];
+  };
+  const ro = new ResizeObserver(() => redraw());
+  ro.observe(canvas);
+  const scheme = matchMedia("(prefers-color-scheme: dark)");
+  window.addEventListener("deepbook:theme", redraw);
+  scheme.addEventListener("change", redraw);
+  function redraw() { const [w, h] = size(); ctx.clearRect(0, 0, w, h); draw(ctx, w, h); }
+  return {
+    canvas, ctx,
+    setDraw(fn) { draw = fn; redraw(); },
+    redraw,
+    destroy() {
+      ro.disconnect(); canvas.remove();
+      window.removeEventListener("deepbook:theme", redraw); scheme.removeEventListener("change", redraw);
+    },
+  };
+}
+
+/** Theme colours from CSS custom properties (re-read on every draw, so theme switches apply). */
+export function colors(el) {
+  const cs = getComputedStyle(el);
+  const v = (name) => cs.getPropertyValue(name).trim();
+  return {
+    fg: v("--fg"), muted: v("--muted"), grid: v("--plot-grid"), axis: v("--plot-axis"),
+    text: v("--plot-text"), panel: v("--panel"), bg: v("--bg"), accent: v("--accent"), bad: v("--bad"),
+    series: (id) => v(`--series-${id}`) || v("--fg"),
+  };
+}
+
+/** "Nice" tick values covering [lo, hi] with about n ticks. */
+export function ticks(lo, hi, n = 6) {
+  const span = hi - lo, raw = span / n, mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => span / s <= n) || 10 * mag;
+  const out = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
+  return out;
+}
+
+/** A rectangle of the canvas mapped to data coordinates, with grid, axes and labels. */
+export function axes(ctx, box, xDom, yDom, c, { xLabel = "", yLabel = "", logY = false, xFormat = null, yTicks = true } = {}) {
+  const [x0, x1] = xDom, [y0, y1] = yDom;
+  const X = (x) => box.x + ((x - x0) / (x1 - x0)) * box.w;
+  const Y = (y) => box.y + box.h - (((logY ? Math.log10(y) : y) - y0) / (y1 - y0)) * box.h;
+  ctx.save();
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.lineWidth = 1;
+  ctx.strokeStyle = c.grid; ctx.fillStyle = c.text;
+  ctx.textAlign = "center"; ctx.textBaseline = "top";
+  for (const t of ticks(x0, x1, Math.max(3, Math.floor(box.w / 70)))) {
+    ctx.beginPath(); ctx.moveTo(X(t), box.y); ctx.lineTo(X(t), box.y + box.h); ctx.stroke();
+    ctx.fillText(xFormat ? xFormat(t) : String(Number(t.toPrecision(3))), X(t), box.y + box.h + 4);
+  }
+  ctx.textAlign = "right"; ctx.textBaseline = "middle";
+  const yt = logY ? ticks(y0, y1, Math.max(2, Math.floor(box.h / 40))).filter((t) => Number.isInteger(t))
+    : ticks(y0, y1, Math.max(3, Math.floor(box.h / 40)));
+  for (const t of yTicks ? yt : []) {
+    const py = box.y + box.h - ((t - y0) / (y1 - y0)) * box.h;
+    ctx.beginPath(); ctx.moveTo(box.x, py); ctx.lineTo(box.x + box.w, py); ctx.stroke();
+    ctx.fillText(logY ? `1e${t}` : String(Number(t.toPrecision(3))), box.x - 4, py);
+  }
+  ctx.strokeStyle = c.axis;
+  if (x0 < 0 && x1 > 0) { ctx.beginPath(); ctx.moveTo(X(0), box.y); ctx.lineTo(X(0), box.y + box.h); ctx.stroke(); }
+  if (!logY && y0 < 0 && y1 > 0) { ctx.beginPath(); ctx.moveTo(box.x, Y(0)); ctx.lineTo(box.x + box.w, Y(0)); ctx.stroke(); }
+  ctx.strokeRect(box.x, box.y, box.w, box.h);
+  ctx.fillStyle = c.muted; ctx.textAlign = "right"; ctx.textBaseline = "bottom";
+  if (xLabel) ctx.fillText(xLabel, box.x + box.w, box.y + box.h + 30);
+  ctx.textAlign = "left"; ctx.textBaseline = "bottom";
+  if (yLabel) ctx.fillText(yLabel, box.x, box.y - 4);
+  ctx.restore();
+  return { X, Y };
+}
+
+/** Stroke a polyline through (xs[i], ys[i]), clipped to the box. */
+export function line(ctx, box, X, Y, xs, ys, color, { width = 2, dash = [] } = {}) {
+  ctx.save();
+  ctx.beginPath(); ctx.rect(box.x, box.y, box.w, box.h); ctx.clip();
+  ctx.strokeStyle = color; ctx.lineWidth = width; ctx.setLineDash(dash); ctx.lineJoin = "round";
+  ctx.beginPath();
+  let pen = false;
+  for (let i = 0; i < xs.length; i++) {
+    const px = X(xs[i]), py = Y(ys[i]);
+    if (!Number.isFinite(px) || !Number.isFinite(py)) { pen = false; continue; }
+    if (pen) ctx.lineTo(px, py); else { ctx.moveTo(px, py); pen = true; }
+  }
+  ctx.stroke();
+  ctx.restore();
+}

@@ -1,0 +1,80 @@
+"""Fixtures running every store test against SQLite (WAL file) and a throw-away PostgreSQL."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from deepbook.store import Base, make_engine, make_sessionmaker, migrate
+
+
+def _load_conftest_pg() -> ModuleType:
+    """Import tests/conftest_pg.py whether or not tests/ is on sys.path."""
+    if "conftest_pg" not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "conftest_pg.py"
+        spec = importlib.util.spec_from_file_location("conftest_pg", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["conftest_pg"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["conftest_pg"]
+
+
+conftest_pg = _load_conftest_pg()
+_db_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start one PostgreSQL server for the session and yield its URL."""
+    url, stop = conftest_pg.start_postgres(tmp_path_factory.mktemp("pg"))
+    try:
+        yield url
+    finally:
+        stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Return the URL of an empty database: a new SQLite file or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data' / 'deepbook.db'}"
+    server = request.getfixturevalue("pg_server")
+    name = f"store_{next(_db_numbers)}"
+    return conftest_pg.create_database(server, name)
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    """Yield a migrated engine on the test's database, disposed afterwards."""
+    eng = make_engine(store_url)
+    migrate(eng)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
+    """Return a session factory bound to the migrated engine."""
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def count(factory: sessionmaker[Session]) -> Callable[[type[Base]], int]:
+    """Return a function counting the committed rows of a model's table."""
+
+    def count_rows(model: type[Base]) -> int:
+        with factory() as s:
+            return s.scalar(select(func.count()).select_from(model)) or 0
+
+    return count_rows
