@@ -5,21 +5,26 @@ from __future__ import annotations
 import threading
 import webbrowser
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from deepbook.settings import Settings
 
-app = typer.Typer(help="deepbook: an interactive chapter on deep learning for computer vision.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="deepbook: an interactive chapter on deep learning for computer vision.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
-    db: Annotated[str | None, typer.Option(help="Database URL (sqlite:///… or postgresql+psycopg://…).")] = None,
+    db: Annotated[
+        str | None, typer.Option(help="Database URL (sqlite:///… or postgresql+psycopg://…).")
+    ] = None,
     content: Annotated[Path | None, typer.Option(help="Content folder.")] = None,
     no_open: Annotated[bool, typer.Option("--no-open", help="Do not open a browser.")] = False,
 ) -> None:
@@ -28,16 +33,26 @@ def serve(
 
     from deepbook.web.app import create_app
 
-    overrides = {"host": host, "port": port, "database_url": db, "content_dir": content}
-    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    overrides: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "database_url": db,
+        "content_dir": content,
+    }
     if no_open:
-        settings = settings.model_copy(update={"open_browser": False})
+        overrides["open_browser"] = False
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     url = f"http://{settings.host}:{settings.port}/"
     if settings.open_browser:
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()
     typer.echo(f"deepbook serving on {url} (database: {settings.database_url.split('@')[-1]})")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
-                ws_max_size=settings.max_message_bytes)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        ws_max_size=settings.max_message_bytes,
+    )
 
 
 @app.command()

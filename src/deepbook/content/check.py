@@ -28,7 +28,11 @@ def check(course: Course, sim_ids: Iterable[str]) -> list[str]:
         insights = sum(s.html.count('data-role="insight"') for s in ch.segments)
         if insights != 1:
             problems.append(f"{where}: needs exactly one ::: insight callout, has {insights}")
-        if not ch.segments or ch.segments[0].kind != "html" or ch.segments[0].html.lstrip()[:3] != "<p>":
+        if (
+            not ch.segments
+            or ch.segments[0].kind != "html"
+            or ch.segments[0].html.lstrip()[:3] != "<p>"
+        ):
             problems.append(f"{where}: must open with a paragraph before any heading")
         for s in ch.segments:
             if s.kind == "sim" and s.sim not in known:

@@ -84,9 +84,11 @@ def split_segments(body_html: str) -> list[Segment]:
     """Cut rendered HTML at sim markers; each sim's intro is the `sim-intro` div after it."""
     parts = SIM_MARKER.split(body_html)
     segments = [Segment("html", parts[0])]
-    for sim_id, rest in zip(parts[1::2], parts[2::2]):
+    for sim_id, rest in zip(parts[1::2], parts[2::2], strict=True):
         intro, _, after = rest.partition("</div>\n")
-        segments.append(Segment("sim", intro.replace('<div class="sim-intro">', "").strip(), sim_id))
+        segments.append(
+            Segment("sim", intro.replace('<div class="sim-intro">', "").strip(), sim_id)
+        )
         segments.append(Segment("html", after))
     return [s for s in segments if s.kind == "sim" or s.html.strip()]
 
@@ -129,8 +131,11 @@ def _question(q: Any, slug: str) -> Question:
         if not isinstance(o, dict) or not o.get("text") or not o.get("explanation"):
             raise ValueError("every option needs text and an explanation")
         options.append(
-            Option(inline_html(str(o["text"])), o.get("correct") is True,
-                   inline_html(str(o["explanation"])))
+            Option(
+                inline_html(str(o["text"])),
+                o.get("correct") is True,
+                inline_html(str(o["explanation"])),
+            )
         )
     if sum(o.correct for o in options) != 1:
         raise ValueError("needs exactly one option with correct: true")

@@ -58,7 +58,9 @@ def _render_sim(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) -> s
 
 def make_parser() -> MarkdownIt:
     """The one Markdown parser configuration every chapter and question uses."""
-    md = MarkdownIt("commonmark", {"typographer": True}).enable(["table", "replacements", "smartquotes"])
+    md = MarkdownIt("commonmark", {"typographer": True}).enable(
+        ["table", "replacements", "smartquotes"]
+    )
     md.use(front_matter_plugin)
     md.use(dollarmath_plugin, renderer=render_math, allow_digits=False)
     md.use(container_plugin, name="insight", render=_render_insight)
@@ -72,9 +74,9 @@ _PARSER = make_parser()
 
 def to_html(text: str) -> str:
     """Render a Markdown block (front matter is dropped)."""
-    return _PARSER.render(text)
+    return str(_PARSER.render(text))
 
 
 def inline_html(text: str) -> str:
     """Render a short Markdown fragment without the wrapping paragraph."""
-    return _PARSER.renderInline(text)
+    return str(_PARSER.renderInline(text))

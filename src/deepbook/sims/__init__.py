@@ -1,7 +1,7 @@
 """Simulation engines: pure Python (PyTorch / NumPy), no web, no database.
 
-    from deepbook.sims import get
-    frame = get("activations").run({"depth": 10})
+from deepbook.sims import get
+frame = get("activations").run({"depth": 10})
 """
 
 from deepbook.sims import activations, gradient_descent

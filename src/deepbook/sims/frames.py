@@ -39,7 +39,9 @@ def encode(frame: Frame) -> bytes:
     for name, arr in frame.arrays.items():
         a = np.ascontiguousarray(arr)
         if a.dtype.name not in DTYPES:
-            raise TypeError(f"array {name!r} has dtype {a.dtype.name}; allowed: {', '.join(DTYPES)}")
+            raise TypeError(
+                f"array {name!r} has dtype {a.dtype.name}; allowed: {', '.join(DTYPES)}"
+            )
         data = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
         table[name] = {"dtype": a.dtype.name, "shape": list(a.shape), "offset": offset}
         blobs.append(data + b"\0" * _pad(len(data)))

@@ -98,9 +98,14 @@ class Descent:
         """Back to the start point with fresh optimiser state and noise generator."""
         v = self.v
         self.gen = torch.Generator().manual_seed(v["seed"])
-        self.points = [torch.tensor([v["x0"], v["y0"]], dtype=torch.float64, requires_grad=True)
-                       for _ in v["optimisers"]]
-        self.opts = [OPTIMISERS[k][1]([p], v["lr"]) for k, p in zip(v["optimisers"], self.points)]
+        self.points = [
+            torch.tensor([v["x0"], v["y0"]], dtype=torch.float64, requires_grad=True)
+            for _ in v["optimisers"]
+        ]
+        self.opts = [
+            OPTIMISERS[k][1]([p], v["lr"])
+            for k, p in zip(v["optimisers"], self.points, strict=True)
+        ]
         start = self._loss(self.points[0]).item()
         self.paths = [[(v["x0"], v["y0"], start)] for _ in v["optimisers"]]
         self.diverged_at: list[int | None] = [None] * len(self.points)
@@ -114,13 +119,13 @@ class Descent:
         """Advance every optimiser that has not diverged by up to n steps."""
         for _ in range(min(n, MAX_STEPS - self.steps)):
             self.steps += 1
-            for i, (p, opt) in enumerate(zip(self.points, self.opts)):
+            for i, (p, opt) in enumerate(zip(self.points, self.opts, strict=True)):
                 if self.diverged_at[i] is not None:
                     self.paths[i].append(self.paths[i][-1])
                     continue
                 opt.zero_grad()
-                self._loss(p).backward()
-                assert p.grad is not None
+                (grad,) = torch.autograd.grad(self._loss(p), p)
+                p.grad = grad
                 if self.v["noise"] > 0:
                     p.grad += self.v["noise"] * torch.randn(2, generator=self.gen, dtype=p.dtype)
                 opt.step()
@@ -162,7 +167,7 @@ class Descent:
                     "y": path[-1][1],
                     "loss": path[-1][2],
                 }
-                for k, d, path in zip(names, self.diverged_at, self.paths)
+                for k, d, path in zip(names, self.diverged_at, self.paths, strict=True)
             ],
         }
         return Frame(meta=meta, arrays=arrays)

@@ -8,7 +8,7 @@ raises `ParamError` naming the parameter and its bounds; `Params.schema` describ
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,7 +141,9 @@ class Flags(Param):
         allowed = [v for v, _ in self.options]
         for item in items:
             if item not in allowed:
-                raise ParamError(self.name, f"unknown option {item!r}; allowed: {', '.join(allowed)}")
+                raise ParamError(
+                    self.name, f"unknown option {item!r}; allowed: {', '.join(allowed)}"
+                )
         chosen = tuple(v for v in allowed if v in items)
         if len(chosen) < self.min_count:
             raise ParamError(self.name, f"choose at least {self.min_count} of {', '.join(allowed)}")
@@ -188,7 +190,7 @@ class Params:
     items: tuple[Param, ...]
     checks: tuple[Check, ...] = field(default=())
 
-    def __iter__(self) -> Iterable[Param]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[Param]:
         return iter(self.items)
 
     def __getitem__(self, name: str) -> Param:
@@ -204,18 +206,19 @@ class Params:
     def defaults(self) -> Values:
         return {p.name: getattr(p, "default") for p in self.items}  # noqa: B009
 
-    def validate(self, raw: Mapping[str, object], *, partial: bool = False) -> Values:
-        """Typed values from untrusted input; missing ones take defaults (or are left out if partial)."""
+    def validate(self, raw: Mapping[str, object]) -> Values:
+        """Typed values from untrusted input; missing ones take their defaults."""
         unknown = sorted(set(raw) - set(self.names))
         if unknown:
-            raise ParamError(unknown[0], f"is not a parameter; expected one of {', '.join(self.names)}")
-        out: Values = {} if partial else self.defaults()
+            raise ParamError(
+                unknown[0], f"is not a parameter; expected one of {', '.join(self.names)}"
+            )
+        out = self.defaults()
         for p in self.items:
             if p.name in raw:
                 out[p.name] = p.coerce(raw[p.name])
-        if not partial:
-            for check in self.checks:
-                check(out)
+        for check in self.checks:
+            check(out)
         return out
 
     def from_query(self, query: Mapping[str, str], prefix: str) -> tuple[Values, list[str]]:

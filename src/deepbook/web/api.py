@@ -34,7 +34,9 @@ def param_error(e: ParamError) -> JSONResponse:
 def healthz(request: Request) -> JSONResponse:
     """200 once the database is migrated and the engines are warm, 503 before."""
     ready = bool(request.app.state.ready)
-    return JSONResponse({"status": "ok" if ready else "starting"}, status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ok" if ready else "starting"}, status_code=200 if ready else 503
+    )
 
 
 @router.get("/api/sims")
@@ -61,7 +63,9 @@ async def run_sim(sim_id: str, request: Request, settings: SettingsDep) -> Respo
         raise HTTPException(400, f"{sim_id} is a live simulation: connect to /ws/sims/{sim_id}")
     body = await request.body()
     if len(body) > settings.max_body_bytes:
-        raise HTTPException(413, f"body is {len(body)} bytes; the limit is {settings.max_body_bytes}")
+        raise HTTPException(
+            413, f"body is {len(body)} bytes; the limit is {settings.max_body_bytes}"
+        )
     try:
         raw = json.loads(body or b"{}")
     except ValueError:

@@ -13,8 +13,8 @@ import torch
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from deepbook import __version__
 from deepbook.content import check, load_course
@@ -86,9 +86,13 @@ def create_app(settings: Settings) -> FastAPI:
         if request.url.path.startswith(("/api/", "/healthz", "/ws/")):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
         title = {404: "Not found", 422: "That did not work"}.get(exc.status_code, "Error")
-        return app.state.templates.TemplateResponse(
-            request, "error.html", {"status": exc.status_code, "title": title, "detail": exc.detail},
-            status_code=exc.status_code)
+        page: Response = app.state.templates.TemplateResponse(
+            request,
+            "error.html",
+            {"status": exc.status_code, "title": title, "detail": exc.detail},
+            status_code=exc.status_code,
+        )
+        return page
 
     app.include_router(pages.router)
     app.include_router(api.router)

@@ -119,7 +119,9 @@ class Session:
             return "delta" if self.visible and ready else None
         seq = msg.get("seq")  # ack
         if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= self.seq:
-            raise Refused(f"ack seq must be a frame number from 0 to {self.seq}, got {seq!r}", "seq")
+            raise Refused(
+                f"ack seq must be a frame number from 0 to {self.seq}, got {seq!r}", "seq"
+            )
         self.acked = max(self.acked, seq)
         return "delta" if self.playing and self.visible and self.acked >= self.seq else None
 
@@ -185,8 +187,11 @@ async def live_session(ws: WebSocket, sim_id: str) -> None:
                 await _send_error(ws, "binary messages are not accepted; send JSON text")
                 continue
             if len(text) > settings.max_message_bytes:
-                await _send_error(ws, f"message of {len(text)} bytes refused; the limit is "
-                                      f"{settings.max_message_bytes}")
+                await _send_error(
+                    ws,
+                    f"message of {len(text)} bytes refused; the limit is "
+                    f"{settings.max_message_bytes}",
+                )
                 continue
             if not session.rate_ok():
                 await _send_error(ws, "too many messages; slow down")

@@ -25,18 +25,27 @@ def sim_view(spec: SimSpec, query: dict[str, str], chapter: str | None) -> dict[
         v = values[p["name"]]
         c = dict(p, value=list(v) if isinstance(v, tuple) else v)
         if p.get("log"):  # the slider moves through log10 of the value
-            c["slider"] = {"min": math.log10(p["min"]), "max": math.log10(p["max"]),
-                           "step": 0.01, "value": round(math.log10(v), 4)}
+            c["slider"] = {
+                "min": math.log10(p["min"]),
+                "max": math.log10(p["max"]),
+                "step": 0.01,
+                "value": round(math.log10(v), 4),
+            }
         controls.append(c)
-    state = {f"{spec.id}.{p.name}": p.to_url(values[p.name]) for p in spec.params.items
-             if values[p.name] != spec.params.defaults()[p.name]}
+    state = {
+        f"{spec.id}.{p.name}": p.to_url(values[p.name])
+        for p in spec.params.items
+        if values[p.name] != spec.params.defaults()[p.name]
+    }
     return {
         "spec": spec,
         "controls": controls,
         "problems": problems,
         "chapter": chapter,
-        "defaults": {p.name: p.to_url(d) for p, d in zip(spec.params.items,
-                                                          spec.params.defaults().values())},
+        "defaults": {
+            p.name: p.to_url(d)
+            for p, d in zip(spec.params.items, spec.params.defaults().values(), strict=True)
+        },
         "standalone": f"/sims/{spec.id}" + (f"?{urlencode(state)}" if state else ""),
     }
 
@@ -52,34 +61,57 @@ def contents(request: Request, course: CourseDep, db: DbDep, templates: Template
     for ch in course.chapters:
         p = progress.get(ch.slug)
         sims = [seg.sim for seg in ch.segments if seg.kind == "sim"]
-        rows.append({"chapter": ch, "progress": p, "sims": sims,
-                     "sims_used": [x for x in sims if x in used]})
+        rows.append(
+            {
+                "chapter": ch,
+                "progress": p,
+                "sims": sims,
+                "sims_used": [x for x in sims if x in used],
+            }
+        )
     return templates.TemplateResponse(request, "contents.html", {"rows": rows, "course": course})
 
 
 @router.get("/chapters/{slug}")
-def chapter(slug: str, request: Request, course: CourseDep, db: DbDep,
-            templates: TemplatesDep) -> Any:
+def chapter(
+    slug: str, request: Request, course: CourseDep, db: DbDep, templates: TemplatesDep
+) -> Any:
     """One chapter: prose, embedded simulations, questions with the learner's latest answers."""
     ch = course.chapter(slug)
     if ch is None:
         status = "is not written yet" if slug in SLUGS else "does not exist"
         raise HTTPException(404, f"chapter {slug!r} {status}")
     with db.begin() as s:
-        answers = {k: (a.choice, a.correct) for k, a in latest_answers(s, learner(s, request)).items()}
+        answers = {
+            k: (a.choice, a.correct) for k, a in latest_answers(s, learner(s, request)).items()
+        }
     query = dict(request.query_params)
-    sims = {seg.sim: sim_view(REGISTRY[seg.sim], query, ch.slug)
-            for seg in ch.segments if seg.kind == "sim"}
+    sims = {
+        seg.sim: sim_view(REGISTRY[seg.sim], query, ch.slug)
+        for seg in ch.segments
+        if seg.kind == "sim"
+    }
     i = course.chapters.index(ch)
-    nav = {"prev": course.chapters[i - 1] if i > 0 else None,
-           "next": course.chapters[i + 1] if i + 1 < len(course.chapters) else None}
-    return templates.TemplateResponse(request, "chapter.html", {
-        "ch": ch, "sims": sims, "answers": answers, "nav": nav, "course": course})
+    nav = {
+        "prev": course.chapters[i - 1] if i > 0 else None,
+        "next": course.chapters[i + 1] if i + 1 < len(course.chapters) else None,
+    }
+    return templates.TemplateResponse(
+        request,
+        "chapter.html",
+        {"ch": ch, "sims": sims, "answers": answers, "nav": nav, "course": course},
+    )
 
 
 @router.post("/chapters/{slug}/questions/{qid}")
-def answer_form(slug: str, qid: str, request: Request, course: CourseDep, db: DbDep,
-                choice: Annotated[int | None, Form()] = None) -> Any:
+def answer_form(
+    slug: str,
+    qid: str,
+    request: Request,
+    course: CourseDep,
+    db: DbDep,
+    choice: Annotated[int | None, Form()] = None,
+) -> Any:
     """The no-JavaScript answer path: store, then redirect back to the question."""
     q = course.question(qid)
     if q is None or q.chapter != slug:
@@ -99,5 +131,6 @@ def sim_page(sim_id: str, request: Request, course: CourseDep, templates: Templa
     spec = REGISTRY[sim_id]
     view = sim_view(spec, dict(request.query_params), None)
     ch = course.chapter(spec.chapter)
-    return templates.TemplateResponse(request, "sim_page.html", {"sim": view, "ch": ch,
-                                                                 "course": course})
+    return templates.TemplateResponse(
+        request, "sim_page.html", {"sim": view, "ch": ch, "course": course}
+    )

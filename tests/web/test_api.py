@@ -1,0 +1,99 @@
+"""HTTP API: exact status codes, content types and keys, including refused input."""
+
+import json
+
+import numpy as np
+
+from deepbook.sims import REGISTRY, decode
+from deepbook.web.api import FRAME_TYPE
+
+
+def test_healthz_is_ok_once_started(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.json() == {"status": "ok"}
+
+
+def test_sims_are_listed_with_their_parameter_schemas(client):
+    r = client.get("/api/sims")
+    assert r.status_code == 200
+    sims = {s["id"]: s for s in r.json()}
+    assert set(sims) == set(REGISTRY) == {"activations", "gradient_descent"}
+    gd = sims["gradient_descent"]
+    assert set(gd) == {"id", "title", "chapter", "summary", "kind", "params"}
+    assert gd["kind"] == "live" and gd["chapter"] == "backpropagation"
+    lr = next(p for p in gd["params"] if p["name"] == "lr")
+    assert (lr["min"], lr["max"], lr["default"], lr["log"]) == (0.0001, 10, 0.1, True)
+    assert client.get("/api/sims/activations").json()["kind"] == "instant"
+    assert client.get("/api/sims/nope").status_code == 404
+
+
+def test_instant_frame_is_binary_and_decodes(client):
+    r = client.post("/api/sims/activations", json={"probe": 0, "functions": ["sigmoid"]})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == FRAME_TYPE
+    assert float(r.headers["x-compute-ms"]) > 0
+    frame = decode(r.content)
+    assert frame.meta["functions"][0]["slope"] == 0.25
+    assert frame.arrays["y"].dtype == np.float32
+
+
+def test_out_of_range_and_wrong_type_get_422_naming_the_parameter(client):
+    cases = [
+        ({"depth": 300}, "depth", "depth: must be between 1 and 50, got 300"),
+        ({"probe": "left"}, "probe", "probe: expected a number, got 'left'"),
+        ({"functions": ["softmax"]}, "functions", "unknown option 'softmax'"),
+        ({"z_min": 3, "z_max": 1}, "z_min", "must be less than z_max"),
+        ({"speed": 3}, "speed", "is not a parameter"),
+    ]
+    for body, param, words in cases:
+        r = client.post("/api/sims/activations", json=body)
+        assert r.status_code == 422, body
+        assert r.json()["param"] == param and words in r.json()["detail"]
+
+
+def test_malformed_bodies_are_refused(client):
+    url = "/api/sims/activations"
+    assert client.post(url, content=b"{not json").status_code == 422
+    assert client.post(url, content=b"[1, 2]").json()["detail"].startswith("body must be")
+    big = json.dumps({"functions": ["relu"] * 5000})
+    assert client.post(url, content=big).status_code == 413
+    assert client.post("/api/sims/gradient_descent", json={}).status_code == 400
+    assert client.post("/api/sims/nope", json={}).status_code == 404
+
+
+def test_an_answer_is_checked_explained_and_stored(client):
+    r = client.post("/api/answers", json={"question_id": "backprop-softmax-loss", "choice": 0})
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == {"question_id", "choice", "correct", "answered", "explanation"}
+    assert body["answered"] == ("correct" if body["correct"] else "incorrect")
+    progress = client.get("/api/progress").json()
+    assert progress["answers"]["backprop-softmax-loss"] == {"choice": 0, "correct": body["correct"]}
+    assert progress["chapters"]["backpropagation"]["answered"] == 1
+
+
+def test_bad_answers_are_refused(client):
+    assert client.post("/api/answers", json={"question_id": "nope", "choice": 0}).status_code == 404
+    r = client.post("/api/answers", json={"question_id": "backprop-softmax-loss", "choice": 4})
+    assert r.status_code == 422
+    assert client.post("/api/answers", json={"choice": 1}).status_code == 422
+
+
+def test_sim_use_is_recorded_and_counted_on_the_contents_page(client):
+    assert "simulations tried: 0 of 1" in client.get("/").text
+    r = client.post("/api/events", json={"sim_id": "activations", "chapter": "neurons-and-layers"})
+    assert r.status_code == 204
+    assert client.post("/api/events", json={"sim_id": "activations"}).status_code == 204
+    assert client.post("/api/events", json={"sim_id": "nope"}).status_code == 404
+    assert (
+        client.post("/api/events", json={"sim_id": "activations", "chapter": "x"}).status_code
+        == 422
+    )
+    row = client.get("/").text.split('data-chapter="neurons-and-layers"')[1].split("</li>")[0]
+    assert "simulations tried: 1 of 1" in row
+
+
+def test_openapi_describes_every_http_route(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for p in ("/healthz", "/api/sims", "/api/sims/{sim_id}", "/api/answers", "/api/events", "/"):
+        assert p in paths

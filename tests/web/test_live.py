@@ -1,0 +1,114 @@
+"""The live-simulation WebSocket: paced by acknowledgements, refusing bad messages, never dying."""
+
+import json
+
+import pytest
+
+from deepbook.sims import decode
+
+URL = "/ws/sims/gradient_descent"
+
+
+def frame(ws):
+    return decode(ws.receive_bytes())
+
+
+def error(ws):
+    msg = json.loads(ws.receive_text())
+    assert msg["type"] == "error"
+    return msg
+
+
+def test_start_play_ack_pause_step_reset(client):
+    with client.websocket_connect(URL) as ws:
+        ws.send_json({"type": "start", "params": {"optimisers": ["sgd", "adam"]}})
+        f = frame(ws)
+        assert f.meta["seq"] == 1 and f.meta["step"] == 0 and f.meta["since"] == 0
+        assert f.arrays["field"].shape == (160, 160) and f.arrays["points"].shape == (2, 1, 3)
+        ws.send_json({"type": "ack", "seq": 1})  # nothing is playing: no frame
+        ws.send_json({"type": "play"})
+        f = frame(ws)
+        assert f.meta["playing"] and f.meta["step"] == 1 and f.meta["since"] == 1
+        assert "field" not in f.arrays
+        for seq in range(2, 6):  # each acknowledgement buys exactly one more frame
+            ws.send_json({"type": "ack", "seq": seq})
+            f = frame(ws)
+            assert f.meta["seq"] == seq + 1 and f.meta["step"] == seq
+        ws.send_json({"type": "pause"})
+        ws.send_json({"type": "ack", "seq": 6})  # paused: the ack buys nothing
+        ws.send_json({"type": "step", "n": 1})
+        f = frame(ws)
+        assert not f.meta["playing"] and f.meta["step"] == 6
+        ws.send_json({"type": "reset"})
+        f = frame(ws)
+        assert f.meta["step"] == 0 and f.meta["since"] == 0 and "field" in f.arrays
+
+
+def test_bad_messages_get_an_error_and_the_session_keeps_running(client):
+    with client.websocket_connect(URL) as ws:
+        ws.send_json({"type": "play"})
+        assert "start message first" in error(ws)["message"]
+        ws.send_json({"type": "start", "params": {"lr": 50}})
+        e = error(ws)
+        assert e["param"] == "lr" and "between 0.0001 and 10" in e["message"]
+        ws.send_text("{broken")
+        assert "not valid JSON" in error(ws)["message"]
+        ws.send_text("[1]")
+        assert "JSON object" in error(ws)["message"]
+        ws.send_json({"type": "explode"})
+        assert "unknown message type" in error(ws)["message"]
+        ws.send_bytes(b"\x00\x01")
+        assert "binary messages" in error(ws)["message"]
+        ws.send_text("x" * 5000)
+        assert "limit is 4096" in error(ws)["message"]
+        ws.send_json({"type": "start", "params": {"surface": "rosenbrock"}})
+        assert frame(ws).meta["seq"] == 1
+        ws.send_json({"type": "step", "n": 0})
+        assert error(ws)["param"] == "n"
+        ws.send_json({"type": "ack", "seq": 99})
+        assert error(ws)["param"] == "seq"
+        ws.send_json({"type": "step", "n": 3})
+        assert frame(ws).meta["step"] == 1  # step advances one step per press; n is validated
+
+
+def test_a_hidden_view_gets_no_frames_until_visible_again(client):
+    with client.websocket_connect(URL) as ws:
+        ws.send_json({"type": "start", "params": {}})
+        frame(ws)
+        ws.send_json({"type": "visible", "value": False})
+        ws.send_json({"type": "play"})
+        ws.send_json({"type": "ack", "seq": 1})
+        ws.send_json({"type": "visible", "value": True})
+        f = frame(ws)  # the first frame after becoming visible again
+        assert f.meta["seq"] == 2 and f.meta["step"] == 1
+
+
+def test_divergence_is_reported_and_nothing_is_nan(client):
+    with client.websocket_connect(URL) as ws:
+        ws.send_json({"type": "start", "params": {"optimisers": ["sgd"], "lr": 10, "speed": 50}})
+        frame(ws)
+        ws.send_json({"type": "play"})  # not sent yet: frame 1 is not acknowledged
+        ws.send_json({"type": "ack", "seq": 1})
+        f = frame(ws)
+        assert f.meta["optimisers"][0]["diverged_at"] is not None
+        assert f.meta["done"] and not f.meta["playing"]
+
+
+def test_sessions_per_client_are_limited(client, settings):
+    n = settings.max_live_per_client
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        for _ in range(n):
+            stack.enter_context(client.websocket_connect(URL))
+        with client.websocket_connect(URL) as extra:
+            assert "live sessions open already" in error(extra)["message"]
+    with client.websocket_connect(URL) as ws:  # released on close
+        ws.send_json({"type": "start", "params": {}})
+        assert frame(ws).meta["seq"] == 1
+
+
+@pytest.mark.parametrize("path", ["/ws/sims/activations", "/ws/sims/nope"])
+def test_only_live_sims_have_sessions(client, path):
+    with client.websocket_connect(path) as ws:
+        assert "no live simulation" in error(ws)["message"]

@@ -1,0 +1,100 @@
+"""Server-rendered pages: chapters with MathML, sims with labelled controls, no-JS questions."""
+
+import re
+
+from deepbook.content import load_course
+from deepbook.settings import Settings
+
+
+def test_contents_lists_the_chapters_that_exist_in_order(client):
+    r = client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    slugs = re.findall(r'<li class="toc-item" data-chapter="([a-z-]+)"', r.text)
+    assert slugs == [c.slug for c in load_course(Settings().content_dir).chapters]
+    assert slugs[:2] == ["neurons-and-layers", "backpropagation"]
+
+
+def test_chapter_has_mathml_sim_and_question_forms(client):
+    html = client.get("/chapters/neurons-and-layers").text
+    assert html.count("<math") > 10 and 'display="block"' in html
+    assert 'data-sim="activations"' in html and 'data-frame="0"' in html
+    forms = re.findall(r'<form class="question" id="q-([^"]+)" data-question="([^"]+)"', html)
+    assert len(forms) >= 4 and all(a == b for a, b in forms)
+    assert 'data-role="insight"' in html
+
+
+def test_every_control_is_native_and_labelled(client):
+    html = client.get("/sims/gradient_descent").text
+    for name in ("lr", "x0", "y0", "noise", "seed", "speed"):
+        assert f'<label for="gradient_descent-{name}">' in html
+        assert re.search(rf'<input type="range" id="gradient_descent-{name}" name="{name}"', html)
+    assert '<select id="gradient_descent-surface" name="surface"' in html
+    for action in ("play", "pause", "step", "reset"):
+        assert f'data-action="{action}"' in html
+
+
+def test_url_state_sets_controls_and_bad_values_are_reported(client):
+    html = client.get(
+        "/sims/gradient_descent?gradient_descent.lr=1&gradient_descent.surface=saddle"
+    ).text
+    assert re.search(r'id="gradient_descent-lr" name="lr" data-log="1"[^>]* value="0.0"', html)
+    assert '<option value="saddle" selected>' in html
+    html = client.get("/sims/activations?activations.depth=500").text
+    assert "were not valid" in html and "depth: must be between 1 and 50" in html
+    assert re.search(r'id="activations-depth" name="depth"[^>]* value="10"', html)
+
+
+def test_the_no_javascript_answer_path_stores_and_shows_feedback(client):
+    r = client.post(
+        "/chapters/neurons-and-layers/questions/neurons-why-activation",
+        data={"choice": "0"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == "/chapters/neurons-and-layers#q-neurons-why-activation"
+    html = client.get("/chapters/neurons-and-layers").text
+    form = html.split('data-question="neurons-why-activation"')[1].split("</form>")[0]
+    answered = re.match(r'[^>]*data-answered="(correct|incorrect)"', form)
+    assert answered is not None
+    assert 'value="0" required checked' in form
+    assert ("Correct." in form) == (answered.group(1) == "correct")
+
+
+def test_bad_form_answers_and_unknown_pages(client):
+    url = "/chapters/neurons-and-layers/questions/neurons-why-activation"
+    assert client.post(url, data={}).status_code == 422
+    assert client.post(url, data={"choice": "9"}).status_code == 422
+    assert (
+        client.post(
+            "/chapters/backpropagation/questions/neurons-why-activation", data={"choice": "0"}
+        ).status_code
+        == 404
+    )
+    r = client.get("/chapters/architectures")
+    assert r.status_code == 404 and "not written yet" in r.text and "<html" in r.text
+    assert client.get("/chapters/nope").status_code == 404
+    assert client.get("/sims/nope").status_code == 404
+
+
+def test_progress_survives_a_restart(settings):
+    from fastapi.testclient import TestClient
+
+    from deepbook.web.app import create_app
+
+    with TestClient(create_app(settings)) as c:
+        c.post("/api/answers", json={"question_id": "backprop-softmax-loss", "choice": 2})
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/api/progress").json()["answers"]["backprop-softmax-loss"]["choice"] == 2
+
+
+def test_cookie_mode_keeps_learners_apart(settings):
+    from fastapi.testclient import TestClient
+
+    from deepbook.web.app import create_app
+
+    s = settings.model_copy(update={"learner_mode": "cookie"})
+    with TestClient(create_app(s)) as a, TestClient(create_app(s)) as b:
+        a.post("/api/answers", json={"question_id": "backprop-softmax-loss", "choice": 1})
+        assert "deepbook_learner" in a.cookies
+        assert a.get("/api/progress").json()["answers"] != {}
+        assert b.get("/api/progress").json()["answers"] == {}
