@@ -15,6 +15,7 @@ from deepbook.store import chapter_progress, latest_answers, record_answer, sims
 from deepbook.web.deps import CourseDep, DbDep, TemplatesDep, learner
 
 router = APIRouter(default_response_class=HTMLResponse)
+LOG_STEPS = 24  # slider stops per decade on a log-scale control
 
 
 def sim_view(spec: SimSpec, query: dict[str, str], chapter: str | None) -> dict[str, Any]:
@@ -24,12 +25,12 @@ def sim_view(spec: SimSpec, query: dict[str, str], chapter: str | None) -> dict[
     for p in spec.params.schema():
         v = values[p["name"]]
         c = dict(p, value=list(v) if isinstance(v, tuple) else v)
-        if p.get("log"):  # the slider moves through log10 of the value
+        if p.get("log"):  # the slider moves in 1/24 decades: its stops are the E24 series
+            lo = math.log10(p["min"])
             c["slider"] = {
-                "min": math.log10(p["min"]),
-                "max": math.log10(p["max"]),
-                "step": 0.01,
-                "value": round(math.log10(v), 4),
+                "log_min": lo,
+                "max": round((math.log10(p["max"]) - lo) * LOG_STEPS),
+                "value": round((math.log10(v) - lo) * LOG_STEPS),
             }
         controls.append(c)
     state = {

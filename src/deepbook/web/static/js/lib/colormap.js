@@ -13,22 +13,29 @@ export const VIRIDIS = (() => {
   return lut;
 })();
 
-/** Paint a (rows × cols) field into ImageData, normalised to [0, 1], in `bands` contour bands. */
-export function fieldImage(data, rows, cols, { bands = 0, flipY = true } = {}) {
+/** Paint a (rows × cols) field, upsampled `scale`× by bilinear interpolation, into ImageData:
+ *  normalised to [0, 1], in `bands` contour bands with darker lines where the band changes. */
+export function fieldImage(data, rows, cols, { bands = 16, scale = 3, flipY = true } = {}) {
   let lo = Infinity, hi = -Infinity;
   for (const v of data) { if (v < lo) lo = v; if (v > hi) hi = v; }
-  const span = hi - lo || 1, img = new ImageData(cols, rows), px = img.data;
-  const level = (v) => { const t = (v - lo) / span; return bands ? Math.min(bands - 1, Math.floor(t * bands)) / (bands - 1) : t; };
-  for (let r = 0; r < rows; r++) {
-    const src = flipY ? rows - 1 - r : r;
-    for (let col = 0; col < cols; col++) {
-      const v = data[src * cols + col], t = level(v), k = 3 * Math.round(t * 255), o = 4 * (r * cols + col);
-      // darken the pixels where the band changes: contour lines
-      const edge = bands && col + 1 < cols && level(data[src * cols + col + 1]) !== t ||
-        bands && src + 1 < rows && level(data[(src + 1) * cols + col]) !== t;
-      const dim = edge ? 0.7 : 1;
-      px[o] = VIRIDIS[k] * dim; px[o + 1] = VIRIDIS[k + 1] * dim; px[o + 2] = VIRIDIS[k + 2] * dim; px[o + 3] = 255;
+  const span = hi - lo || 1, H = rows * scale, W = cols * scale;
+  const level = new Int16Array(W * H), t = new Float32Array(W * H);
+  for (let r = 0; r < H; r++) {
+    const fy = Math.min(rows - 1, Math.max(0, (r + 0.5) / scale - 0.5)), y0 = Math.floor(fy), y1 = Math.min(rows - 1, y0 + 1), wy = fy - y0;
+    const srcRow = flipY ? H - 1 - r : r;
+    for (let c = 0; c < W; c++) {
+      const fx = Math.min(cols - 1, Math.max(0, (c + 0.5) / scale - 0.5)), x0 = Math.floor(fx), x1 = Math.min(cols - 1, x0 + 1), wx = fx - x0;
+      const v = (data[y0 * cols + x0] * (1 - wx) + data[y0 * cols + x1] * wx) * (1 - wy) +
+        (data[y1 * cols + x0] * (1 - wx) + data[y1 * cols + x1] * wx) * wy;
+      const u = (v - lo) / span, i = srcRow * W + c;
+      t[i] = u; level[i] = Math.min(bands - 1, Math.floor(u * bands));
     }
+  }
+  const img = new ImageData(W, H), px = img.data;
+  for (let i = 0; i < W * H; i++) {
+    const c = i % W, edge = (c + 1 < W && level[i + 1] !== level[i]) || (i + W < W * H && level[i + W] !== level[i]);
+    const k = 3 * Math.round((level[i] / (bands - 1)) * 255), dim = edge ? 0.72 : 1, o = 4 * i;
+    px[o] = VIRIDIS[k] * dim; px[o + 1] = VIRIDIS[k + 1] * dim; px[o + 2] = VIRIDIS[k + 2] * dim; px[o + 3] = 255;
   }
   return img;
 }

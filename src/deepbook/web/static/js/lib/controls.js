@@ -1,8 +1,13 @@
 // Native form controls built by the server from a simulation's parameter table:
 // read their values, keep their <output>s and the page URL in step.
 
+/** A log-scale slider's value: stops at 1/24 decade, rounded to two digits (the E24 series). */
+function logValue(el) {
+  return Number((10 ** (Number(el.dataset.logMin) + Number(el.value) / Number(el.dataset.logSteps))).toPrecision(2));
+}
+
 function controlValue(form, el) {
-  if (el.type === "range") return el.dataset.log ? 10 ** Number(el.value) : Number(el.value);
+  if (el.type === "range") return "logMin" in el.dataset ? logValue(el) : Number(el.value);
   if (el.type === "checkbox" && form.querySelector(`fieldset[data-name="${el.name}"]`)) {
     return [...form.querySelectorAll(`input[name="${el.name}"]:checked`)].map((c) => c.value);
   }
@@ -35,7 +40,9 @@ function urlValue(v) {
 export function showValues(form) {
   for (const el of form.querySelectorAll("input[type=range]")) {
     const out = form.querySelector(`[data-role="out-${el.name}"]`);
-    if (out) out.textContent = fmt(controlValue(form, el));
+    const v = fmt(controlValue(form, el));
+    if (out) out.textContent = v;
+    if ("logMin" in el.dataset) el.setAttribute("aria-valuetext", v);
   }
 }
 
@@ -43,7 +50,8 @@ export function showValues(form) {
 export function setParam(form, name, value) {
   const el = form.elements[name];
   if (!el) return;
-  el.value = el.dataset && el.dataset.log ? Math.log10(value) : value;
+  el.value = el.dataset && "logMin" in el.dataset
+    ? Math.round((Math.log10(value) - Number(el.dataset.logMin)) * Number(el.dataset.logSteps)) : value;
   showValues(form);
 }
 

@@ -71,7 +71,7 @@ export function mount(root, ctx) {
       c2d.fillStyle = c.text; c2d.textAlign = "right"; c2d.fillText(f.label, box.x - 6, yc);
       const end = logs[k] === null ? X(lo) : X(Math.max(lo, logs[k]));
       c2d.fillStyle = c.series(f.id);
-      c2d.fillRect(Math.min(X(0), end), yc - bh / 2, Math.abs(end - X(0)), bh);
+      c2d.fillRect(Math.min(X(0), end), yc - bh / 2, Math.max(3, Math.abs(end - X(0))), bh);
       c2d.fillStyle = c.text; c2d.textAlign = "left";
       c2d.fillText(f.product === 0 ? "= 0 (dead)" : fmt(f.product), box.x + box.w + 6, yc);
     });

@@ -97,8 +97,9 @@ export function mount(root, ctx) {
     const m = frame.meta, pts = frame.arrays.points;
     if (m.since === 0) {
       const f = frame.arrays.field, [rows, cols] = f.shape;
-      field.width = cols; field.height = rows;
-      field.getContext("2d").putImageData(fieldImage(f.data, rows, cols, { bands: 16 }), 0, 0);
+      const img = fieldImage(f.data, rows, cols, { bands: 16, scale: 3 });
+      field.width = img.width; field.height = img.height;
+      field.getContext("2d").putImageData(img, 0, 0);
       extent = m.extent;
       paths = m.optimisers.map(() => ({ x: [], y: [], loss: [] }));
       count = 0;
