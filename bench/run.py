@@ -1,0 +1,327 @@
+"""Speed and size budgets of deepbook, measured in real Chromium against a real server.
+
+Prints a Markdown table (metric, value, budget, pass/fail) and exits 1 if a budget is missed.
+
+    .venv/bin/python bench/run.py                                   # or: make bench
+    .venv/bin/python bench/run.py --json bench/results/baseline.json  # save a baseline
+    .venv/bin/python bench/run.py --compare bench/results/baseline.json
+
+What each number means and how it is taken: docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _load_live_server() -> Any:
+    """tests/ is not a package: load tests/live_server.py by its path."""
+    spec = importlib.util.spec_from_file_location(
+        "deepbook_bench_live_server", ROOT / "tests" / "live_server.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+live_server = _load_live_server()
+
+
+@dataclass
+class Metric:
+    """One measured number and its budget (`op` is "<=" or ">=")."""
+
+    name: str
+    value: float
+    unit: str
+    budget: float | None = None
+    op: str = "<="
+    note: str = ""
+
+    @property
+    def passed(self) -> bool | None:
+        if self.budget is None:
+            return None
+        return self.value <= self.budget if self.op == "<=" else self.value >= self.budget
+
+
+def p50(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def p95(xs: list[float]) -> float:
+    return statistics.quantiles(xs, n=20, method="inclusive")[18]
+
+
+def fmt(v: float) -> str:
+    return f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def sqlite_url(folder: str, name: str) -> str:
+    return f"sqlite:///{Path(folder) / name}"
+
+
+# ---- measurements ---------------------------------------------------------------------------
+
+
+def cold_start(tmp: str, runs: int) -> list[Metric]:
+    """Process spawn → first 200 from /healthz, each on a fresh database (migrations included)."""
+    times = []
+    for i in range(runs):
+        srv = live_server.start_server(sqlite_url(tmp, f"cold-{i}.db"))
+        times.append(srv.startup_seconds)
+        srv.stop()
+        log(f"cold start {i + 1}/{runs}: {srv.startup_seconds:.2f} s")
+    return [Metric(f"cold start to /healthz 200 (median of {runs})", p50(times), "s", 3.0)]
+
+
+INSTRUMENT_KEYS = """([sel, slider]) => {
+    const root = document.querySelector(sel), input = document.querySelector(slider);
+    window.__bench = { lat: [], t0: null };
+    input.addEventListener("keydown", () => { window.__bench.t0 = performance.now(); }, true);
+    new MutationObserver(() => {
+        const b = window.__bench;
+        if (b.t0 !== null) { b.lat.push(performance.now() - b.t0); b.t0 = null; }
+    }).observe(root, { attributes: true, attributeFilter: ["data-frame"] });
+}"""
+
+
+def instant_latency(page: Any, base: str, presses: int) -> list[Metric]:
+    """Key press on the probe slider → data-frame incremented, timed inside the page."""
+    page.goto(f"{base}/sims/activations")
+    page.wait_for_function("document.querySelector('[data-sim=activations]').dataset.frame >= 1")
+    page.evaluate(INSTRUMENT_KEYS, ['[data-sim="activations"]', "#activations-probe"])
+    page.focus("#activations-probe")
+    for i in range(presses):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("n => window.__bench.lat.length >= n", arg=i + 1)
+    lat: list[float] = page.evaluate("window.__bench.lat")
+    log(f"instant sim: {len(lat)} key presses, p50 {p50(lat):.1f} ms")
+    return [
+        Metric("activations: key → new frame, p50", p50(lat), "ms"),
+        Metric("activations: key → new frame, p95", p95(lat), "ms", 50.0),
+    ]
+
+
+COUNT_FRAMES = """async ([sel, ms]) => {
+    const root = document.querySelector(sel);
+    let n = 0;
+    const mo = new MutationObserver(() => { n++; });
+    mo.observe(root, { attributes: true, attributeFilter: ["data-frame"] });
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, ms));
+    mo.disconnect();
+    return { frames: n, seconds: (performance.now() - t0) / 1000, step: root.innerText };
+}"""
+
+
+def live_fps(page: Any, base: str, seconds: float) -> list[Metric]:
+    """Frames drawn per second while gradient_descent plays at one step per frame."""
+    sim = '[data-sim="gradient_descent"]'
+    page.goto(f"{base}/sims/gradient_descent?gradient_descent.speed=1")
+    page.wait_for_function(f"document.querySelector('{sim}').dataset.frame >= 1")
+    start = int(page.get_attribute(sim, "data-frame"))
+    page.click(f'{sim} [data-action="play"]')
+    page.wait_for_function(  # warmed up: a few frames into the run
+        f"n => Number(document.querySelector('{sim}').dataset.frame) >= n", arg=start + 5
+    )
+    r = page.evaluate(COUNT_FRAMES, [sim, int(seconds * 1000)])
+    page.click(f'{sim} [data-action="pause"]')
+    fps = r["frames"] / r["seconds"]
+    log(f"live sim: {r['frames']} frames in {r['seconds']:.2f} s")
+    return [Metric("gradient_descent: frames drawn per second, playing", fps, "fps", 50.0, ">=")]
+
+
+def page_weight(page: Any, base: str) -> list[Metric]:
+    """Bytes of HTML + JS + CSS a chapter page loads (response bodies, uncompressed)."""
+    responses: list[Any] = []
+
+    def collect(response: Any) -> None:
+        responses.append(response)
+
+    page.on("response", collect)
+    page.goto(f"{base}/chapters/backpropagation")
+    page.wait_for_function(
+        "document.querySelector('[data-sim=gradient_descent]').dataset.frame >= 1"
+    )
+    page.wait_for_load_state("networkidle")
+    page.remove_listener("response", collect)
+    kinds = {"document", "script", "stylesheet"}
+    counted = [r for r in responses if r.request.resource_type in kinds]
+    total = sum(len(r.body()) for r in counted)
+    by_kind = {
+        k: sum(len(r.body()) for r in counted if r.request.resource_type == k) for k in kinds
+    }
+    note = ", ".join(f"{k} {v / 1024:.1f}" for k, v in sorted(by_kind.items()))
+    log(f"page weight: {len(counted)} files, {total} bytes ({note} KB)")
+    return [Metric("chapter page weight (HTML + JS + CSS)", total / 1024, "KB", 150.0, note=note)]
+
+
+def instant_compute(base: str, posts: int) -> list[Metric]:
+    """Server-side compute + encode time of an activations frame (X-Compute-Ms header)."""
+    ms = []
+    for i in range(posts):
+        body = json.dumps({"probe": round(-5 + 10 * i / posts, 2)}).encode()
+        req = urllib.request.Request(
+            f"{base}/api/sims/activations",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            r.read()
+            ms.append(float(r.headers["X-Compute-Ms"]))
+    return [
+        Metric("activations: server compute per frame, p50", p50(ms), "ms"),
+        Metric("activations: server compute per frame, p95", p95(ms), "ms"),
+    ]
+
+
+def live_compute(frames: int) -> list[Metric]:
+    """gradient_descent in-process: step(1) + snapshot(since) + encode, as the server does."""
+    import torch
+
+    from deepbook.sims import REGISTRY, encode
+
+    torch.set_num_threads(1)  # the server's default (Settings.torch_threads)
+    sim = REGISTRY["gradient_descent"].start({})
+    sent = sim.snapshot().arrays["points"].shape[1]
+    for _ in range(20):  # warm up (lazy imports in torch.optim)
+        sim.step(1)
+        sent += sim.snapshot(sent).arrays["points"].shape[1]
+    ms = []
+    for _ in range(frames):
+        t0 = time.perf_counter()
+        sim.step(1)
+        frame = sim.snapshot(sent)
+        encode(frame)
+        ms.append((time.perf_counter() - t0) * 1000)
+        sent += frame.arrays["points"].shape[1]
+    return [
+        Metric("gradient_descent: step + snapshot + encode, p50", p50(ms), "ms"),
+        Metric("gradient_descent: step + snapshot + encode, p95", p95(ms), "ms"),
+    ]
+
+
+# ---- reporting ------------------------------------------------------------------------------
+
+
+def table(metrics: list[Metric]) -> str:
+    rows = ["| metric | value | budget | result |", "| --- | ---: | ---: | --- |"]
+    for m in metrics:
+        budget = f"{m.op} {fmt(m.budget)} {m.unit}" if m.budget is not None else "—"
+        result = {True: "pass", False: "**FAIL**", None: "—"}[m.passed]
+        rows.append(f"| {m.name} | {fmt(m.value)} {m.unit} | {budget} | {result} |")
+    return "\n".join(rows)
+
+
+def compare(metrics: list[Metric], baseline_path: Path) -> str:
+    base = {m["name"]: m for m in json.loads(baseline_path.read_text())["metrics"]}
+    rows = [
+        f"Change against {baseline_path}:",
+        "",
+        "| metric | baseline | now | change |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for m in metrics:
+        b = base.get(m.name)
+        if b is None:
+            rows.append(f"| {m.name} | — | {fmt(m.value)} {m.unit} | new |")
+            continue
+        change = (m.value - b["value"]) / b["value"] * 100 if b["value"] else 0.0
+        rows.append(
+            f"| {m.name} | {fmt(b['value'])} {m.unit} | {fmt(m.value)} {m.unit} | {change:+.0f} % |"
+        )
+    return "\n".join(rows)
+
+
+def run(args: argparse.Namespace) -> tuple[list[Metric], dict[str, Any]]:
+    from playwright.sync_api import sync_playwright
+
+    metrics: list[Metric] = []
+    info: dict[str, Any] = {"date": date.today().isoformat(), "python": platform.python_version()}
+    with tempfile.TemporaryDirectory(prefix="deepbook-bench-") as tmp:
+        metrics += cold_start(tmp, args.starts)
+        srv = live_server.start_server(sqlite_url(tmp, "bench.db"))
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                info["chromium"] = browser.version
+                steps: list[Callable[[Any], list[Metric]]] = [
+                    lambda p: instant_latency(p, srv.url, args.presses),
+                    lambda p: live_fps(p, srv.url, args.seconds),
+                    lambda p: page_weight(p, srv.url),
+                ]
+                for step in steps:
+                    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+                    metrics += step(ctx.new_page())
+                    ctx.close()
+                browser.close()
+            metrics += instant_compute(srv.url, args.posts)
+        finally:
+            srv.stop()
+    metrics += live_compute(args.posts)
+    return metrics, info
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--json", type=Path, help="write the results to this JSON file")
+    ap.add_argument("--compare", type=Path, help="print the change against a saved JSON baseline")
+    ap.add_argument("--starts", type=int, default=3, help="cold starts to take the median of")
+    ap.add_argument("--presses", type=int, default=40, help="key presses on the instant sim")
+    ap.add_argument("--seconds", type=float, default=5.0, help="how long the live sim plays")
+    ap.add_argument("--posts", type=int, default=100, help="frames timed for server compute")
+    args = ap.parse_args(argv)
+    if not CHROMIUM.exists():
+        print(f"Chromium not found at {CHROMIUM}; `make bench` installs Debian's chromium as root")
+        return 2
+    metrics, info = run(args)
+    print(
+        f"deepbook bench — {info['date']}, Chromium {info['chromium']}, Python {info['python']}\n"
+    )
+    print(table(metrics))
+    if args.compare:
+        print()
+        print(compare(metrics, args.compare))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        out = info | {"metrics": [asdict(m) | {"passed": m.passed} for m in metrics]}
+        args.json.write_text(json.dumps(out, indent=2) + "\n")
+    return 0 if all(m.passed is not False for m in metrics) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

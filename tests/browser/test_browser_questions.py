@@ -1,0 +1,91 @@
+"""Questions in real Chromium: answers persist across reloads, retry works, the no-JS form path
+works, and the contents page shows the progress. Each context is a fresh learner (cookie mode).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHAPTER = "/chapters/backpropagation"
+FIRST = "form[data-question]"
+
+
+def answer(page: Any, form: Any, choice: int) -> str:
+    """Pick option `choice` in `form`, submit, wait for the server's verdict, return it."""
+    form.locator(f'input[name="choice"][value="{choice}"]').check()
+    with page.expect_response(lambda r: r.url.endswith("/api/answers")) as info:
+        form.locator('button[type="submit"]').click()
+    assert info.value.status == 200
+    verdict: str = info.value.json()["answered"]
+    page.wait_for_function(
+        "([f, v]) => document.querySelector(f).dataset.answered === v",
+        arg=[f'form[data-question="{form.get_attribute("data-question")}"]', verdict],
+    )
+    return verdict
+
+
+def answer_until_correct(page: Any, form: Any) -> int:
+    """Try the options in order until one is right; return its index."""
+    n = form.locator('input[name="choice"]').count()
+    for i in range(n):
+        if answer(page, form, i) == "correct":
+            return i
+    raise AssertionError("no option was accepted as correct")
+
+
+def test_answer_survives_reload_and_retry_works(page: Any) -> None:
+    page.goto(CHAPTER)
+    form = page.locator(FIRST).first
+    qid = form.get_attribute("data-question")
+    assert form.get_attribute("data-answered") is None
+    first = answer(page, form, 0)
+    assert form.locator('[data-role="feedback"] .verdict').inner_text() in (
+        "Correct.",
+        "Not quite — try again.",
+    )
+    page.reload()
+    form = page.locator(f'form[data-question="{qid}"]')
+    assert form.get_attribute("data-answered") == first
+    assert form.locator('input[name="choice"][value="0"]').is_checked()
+
+    right = answer_until_correct(page, form)
+    assert form.locator('[data-role="feedback"] .verdict').inner_text() == "Correct."
+    page.reload()
+    form = page.locator(f'form[data-question="{qid}"]')
+    assert form.get_attribute("data-answered") == "correct"
+    assert form.locator(f'input[name="choice"][value="{right}"]').is_checked()
+
+
+def test_question_form_works_without_javascript(make_page: Any) -> None:
+    page = make_page(java_script_enabled=False)
+    page.goto(CHAPTER)
+    form = page.locator(FIRST).nth(1)
+    qid = form.get_attribute("data-question")
+    assert form.get_attribute("data-answered") is None
+    form.locator('input[name="choice"][value="1"]').check()
+    with page.expect_navigation():
+        form.locator('button[type="submit"]').click()
+    assert page.url.endswith(f"{CHAPTER}#q-{qid}")
+    form = page.locator(f'form[data-question="{qid}"]')
+    assert form.get_attribute("data-answered") in ("correct", "incorrect")
+    assert form.locator('input[name="choice"][value="1"]').is_checked()
+    assert form.locator('[data-role="feedback"] .verdict').inner_text()
+
+
+def test_contents_shows_progress(page: Any) -> None:
+    page.goto(CHAPTER)
+    total = page.locator("form[data-question]").count()
+    assert total >= 1
+    answer_until_correct(page, page.locator(FIRST).first)
+    page.goto("/")
+    row = page.locator('.toc-item[data-chapter="backpropagation"]')
+    text = row.locator('[data-role="progress"]').inner_text()
+    assert re.search(rf"\b1 of {total} questions right\b", text), text
+    assert row.locator("progress").get_attribute("value") == "1"
+    other = page.locator('.toc-item[data-chapter="neurons-and-layers"] [data-role="progress"]')
+    assert re.search(r"\b0 of \d+ questions right\b", other.inner_text())
