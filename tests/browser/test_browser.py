@@ -236,12 +236,6 @@ def test_url_state_reproduces_settings(page: Any) -> None:
     assert output(page, "activations", "depth") == "30"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: a log slider snaps the URL's value to its E24 stops, so "
-    "?gradient_descent.lr=0.5 runs (and shows) lr=0.51 "
-    "(web/pages.py sim_view slider value, lib/controls.js logValue)",
-)
 def test_url_state_log_slider_is_exact(page: Any) -> None:
     sent: list[str] = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(str(f))))

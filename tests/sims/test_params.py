@@ -91,3 +91,13 @@ def test_schema_lists_every_parameter_with_bounds():
     assert want.items() <= schema["lr"].items()
     assert schema["n"]["type"] == "int" and schema["n"]["max"] == 50
     assert [o["value"] for o in schema["fs"]["options"]] == ["x", "y"]
+
+
+def test_every_simulation_declares_valid_defaults():
+    from deepbook.sims import REGISTRY
+
+    for spec in REGISTRY.values():
+        defaults = spec.params.defaults()
+        assert spec.params.validate({}) == defaults, spec.id
+        for p in spec.params.items:  # a default must survive its own URL encoding
+            assert p.coerce(p.to_url(defaults[p.name])) == defaults[p.name], (spec.id, p.name)

@@ -35,6 +35,7 @@ def test_start_play_ack_pause_step_reset(client):
             f = frame(ws)
             assert f.meta["seq"] == seq + 1 and f.meta["step"] == seq
         ws.send_json({"type": "pause"})
+        assert ws.receive_json() == {"type": "state", "playing": False}
         ws.send_json({"type": "ack", "seq": 6})  # paused: the ack buys nothing
         ws.send_json({"type": "step", "n": 1})
         f = frame(ws)
@@ -77,6 +78,7 @@ def test_a_hidden_view_gets_no_frames_until_visible_again(client):
         frame(ws)
         ws.send_json({"type": "visible", "value": False})
         ws.send_json({"type": "play"})
+        assert ws.receive_json() == {"type": "state", "playing": True}  # waits for the ack
         ws.send_json({"type": "ack", "seq": 1})
         ws.send_json({"type": "visible", "value": True})
         f = frame(ws)  # the first frame after becoming visible again
@@ -87,7 +89,8 @@ def test_divergence_is_reported_and_nothing_is_nan(client):
     with client.websocket_connect(URL) as ws:
         ws.send_json({"type": "start", "params": {"optimisers": ["sgd"], "lr": 10, "speed": 50}})
         frame(ws)
-        ws.send_json({"type": "play"})  # not sent yet: frame 1 is not acknowledged
+        ws.send_json({"type": "play"})  # no frame yet: frame 1 is not acknowledged
+        assert ws.receive_json() == {"type": "state", "playing": True}
         ws.send_json({"type": "ack", "seq": 1})
         f = frame(ws)
         assert f.meta["optimisers"][0]["diverged_at"] is not None

@@ -79,9 +79,19 @@ PARAMS = Params(
         Float("lr", "Learning rate", "Step size η, on a log scale.", 1e-4, 10, 0.1, 0.01, log=True),
         Float("x0", "Start x", "Where the descent starts (click the map).", -EXTENT, EXTENT, -2.5),
         Float("y0", "Start y", "Where the descent starts (click the map).", -EXTENT, EXTENT, 2.5),
-        Float("noise", "Gradient noise", "Std. dev. of noise added to each gradient.", 0, 5, 0.0),
-        Int("seed", "Seed", "Seed of the gradient noise.", 0, 9999, 0),
-        Int("speed", "Steps per frame", "Optimiser steps taken between pictures.", 1, 50, 1),
+        Float(
+            "noise",
+            "Gradient noise",
+            "Std. dev. of noise added to each gradient.",
+            0,
+            5,
+            0.0,
+            advanced=True,
+        ),
+        Int("seed", "Seed", "Seed of the gradient noise.", 0, 9999, 0, advanced=True),
+        Int(
+            "speed", "Steps per frame", "Optimiser steps between pictures.", 1, 50, 1, advanced=True
+        ),
     )
 )
 

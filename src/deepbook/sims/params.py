@@ -31,12 +31,18 @@ class Param:
     name: str
     label: str
     help: str = ""
+    advanced: bool = field(default=False, kw_only=True)  # shown under "More settings"
 
     def coerce(self, raw: object) -> object:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def schema(self) -> dict[str, Any]:
-        return {"name": self.name, "label": self.label, "help": self.help}
+        return {
+            "name": self.name,
+            "label": self.label,
+            "help": self.help,
+            "advanced": self.advanced,
+        }
 
     def to_url(self, value: object) -> str:
         return str(value)

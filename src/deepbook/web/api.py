@@ -84,7 +84,7 @@ async def run_sim(sim_id: str, request: Request, settings: SettingsDep) -> Respo
     return Response(data, media_type=FRAME_TYPE, headers={"X-Compute-Ms": f"{ms:.3f}"})
 
 
-class AnswerIn(BaseModel):
+class AnswerBody(BaseModel):
     """A learner's choice for one question."""
 
     question_id: str = Field(min_length=1, max_length=100)
@@ -92,7 +92,7 @@ class AnswerIn(BaseModel):
 
 
 @router.post("/api/answers")
-def answer(body: AnswerIn, request: Request, course: CourseDep, db: DbDep) -> dict[str, Any]:
+def answer(body: AnswerBody, request: Request, course: CourseDep, db: DbDep) -> dict[str, Any]:
     """Store an answer (committed before this returns) and say whether it was right, and why."""
     q = course.question(body.question_id)
     if q is None:
@@ -109,7 +109,7 @@ def answer(body: AnswerIn, request: Request, course: CourseDep, db: DbDep) -> di
     }
 
 
-class EventIn(BaseModel):
+class EventBody(BaseModel):
     """A simulation was used, on a chapter page or on its own page (chapter null)."""
 
     sim_id: str = Field(min_length=1, max_length=64)
@@ -117,7 +117,7 @@ class EventIn(BaseModel):
 
 
 @router.post("/api/events", status_code=204)
-def sim_event(body: EventIn, request: Request, course: CourseDep, db: DbDep) -> Response:
+def sim_event(body: EventBody, request: Request, course: CourseDep, db: DbDep) -> Response:
     """Record that the learner used a simulation."""
     _spec(body.sim_id)
     if body.chapter is not None and course.chapter(body.chapter) is None:

@@ -2,7 +2,8 @@
 
 Client → server, JSON text:  {"type": "start", "params": {...}} | play | pause | reset |
     {"type": "step", "n": 1} | {"type": "ack", "seq": k} | {"type": "visible", "value": bool}
-Server → client: binary frames (meta carries seq, playing, step) and JSON text
+Server → client: binary frames (meta carries seq, playing, step) and JSON text:
+    {"type": "state", "playing": bool} after play/pause when no frame follows at once, and
     {"type": "error", "message": ..., "param"?: ...} for refused messages; the session goes on.
 A new frame is computed only after the previous one was acknowledged, while playing and visible.
 """
@@ -83,7 +84,7 @@ class Session:
         return True
 
     def handle(self, msg: dict[str, Any]) -> str | None:
-        """Apply one message; returns what to send next: "full", "delta", "step" or None."""
+        """Apply one message; what to send: a frame ("full", "delta", "step"), "state" or None."""
         kind = msg.get("type")
         if kind not in ACTIONS:
             raise Refused(f"unknown message type {kind!r}; expected one of {', '.join(ACTIONS)}")
@@ -100,10 +101,10 @@ class Session:
             raise Refused("send a start message first")
         if kind == "play":
             self.playing = True
-            return "delta" if self.acked >= self.seq else None
+            return "delta" if self.acked >= self.seq else "state"
         if kind == "pause":
             self.playing = False
-            return None
+            return "state"
         if kind == "reset":
             self.playing = False
             return "full"
@@ -208,6 +209,9 @@ async def live_session(ws: WebSocket, sim_id: str) -> None:
                 await _send_error(ws, str(e), e.param)
                 continue
             if what is None:
+                continue
+            if what == "state":
+                await ws.send_text(json.dumps({"type": "state", "playing": session.playing}))
                 continue
             await session.pace(what)
             data = await asyncio.to_thread(session.compute, what)

@@ -42,6 +42,11 @@ def sim_view(spec: SimSpec, query: dict[str, str], chapter: str | None) -> dict[
         "spec": spec,
         "controls": controls,
         "problems": problems,
+        # open "More settings" when the link changes one of them
+        "open_more": any(
+            p.advanced and values[p.name] != spec.params.defaults()[p.name]
+            for p in spec.params.items
+        ),
         "chapter": chapter,
         "defaults": {
             p.name: p.to_url(d)

@@ -30,7 +30,7 @@ export function instantClient(simId, { onFrame, onError }) {
 }
 
 /** A live session: JSON messages out, binary frames and JSON errors in; reconnects on loss. */
-export function liveClient(simId, { onFrame, onError, onOpen }) {
+export function liveClient(simId, { onFrame, onError, onOpen, onState }) {
   let ws = null, closed = false, retry = 250;
   const queue = [];
   function connect() {
@@ -42,6 +42,7 @@ export function liveClient(simId, { onFrame, onError, onOpen }) {
       if (typeof ev.data === "string") {
         const msg = JSON.parse(ev.data);
         if (msg.type === "error") onError(msg.message, msg.param);
+        else if (msg.type === "state") onState(msg);
       } else {
         onFrame(decodeFrame(ev.data));
       }

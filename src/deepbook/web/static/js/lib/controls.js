@@ -1,8 +1,10 @@
 // Native form controls built by the server from a simulation's parameter table:
 // read their values, keep their <output>s and the page URL in step.
 
-/** A log-scale slider's value: stops at 1/24 decade, rounded to two digits (the E24 series). */
+/** A log-scale slider's value: stops at 1/24 decade, rounded to two digits (the E24 series).
+ *  Until the slider is moved it keeps the exact value the page was given (a link may say 0.5). */
 function logValue(el) {
+  if ("exact" in el.dataset) return Number(el.dataset.exact);
   return Number((10 ** (Number(el.dataset.logMin) + Number(el.value) / Number(el.dataset.logSteps))).toPrecision(2));
 }
 
@@ -50,6 +52,7 @@ export function showValues(form) {
 export function setParam(form, name, value) {
   const el = form.elements[name];
   if (!el) return;
+  delete el.dataset.exact;
   el.value = el.dataset && "logMin" in el.dataset
     ? Math.round((Math.log10(value) - Number(el.dataset.logMin)) * Number(el.dataset.logSteps)) : value;
   showValues(form);
@@ -71,6 +74,7 @@ export function syncUrl(simId, values, defaults) {
 export function bindControls(form, onChange) {
   const handler = (ev) => {
     if (!ev.target.name) return;
+    delete ev.target.dataset.exact;
     showValues(form);
     onChange(readParams(form), ev.target.name);
   };

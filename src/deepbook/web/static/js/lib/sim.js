@@ -47,9 +47,10 @@ export function instantSim(root, ctx, render) {
 /** A live sim: a WebSocket session; frames are acknowledged after they are drawn. */
 export function liveSim(root, ctx, { render, reset }) {
   const b = base(root, ctx);
-  let values = readParams(b.form), raf = 0, queue = [];
+  let values = readParams(b.form), raf = 0, queue = [], lastStep = null;
   const buttons = Object.fromEntries(
     [...root.querySelectorAll("[data-action]")].map((el) => [el.dataset.action, el]));
+  const pressed = (on) => buttons.play.setAttribute("aria-pressed", String(on));
   const client = liveClient(ctx.simId, {
     onOpen() { client.send({ type: "start", params: values }); },
     onFrame(frame) {
@@ -57,6 +58,10 @@ export function liveSim(root, ctx, { render, reset }) {
       if (!raf) raf = requestAnimationFrame(flush);
     },
     onError(message, param) { b.say(param ? `Refused: ${message}` : message); },
+    onState(state) {
+      pressed(state.playing);
+      if (!state.playing && lastStep !== null) b.say(`Paused at step ${lastStep}.`);
+    },
   });
   function flush() {
     raf = 0;
@@ -65,7 +70,8 @@ export function liveSim(root, ctx, { render, reset }) {
     const last = frames[frames.length - 1];
     if (!last) return;
     b.drawn();
-    buttons.play.setAttribute("aria-pressed", String(last.meta.playing));
+    pressed(last.meta.playing);
+    lastStep = last.meta.step;
     client.send({ type: "ack", seq: last.meta.seq });
   }
   const act = (type) => () => { b.used(); client.send({ type }); };

@@ -60,7 +60,7 @@ export function mount(root, ctx) {
     const box = { x: 90, y: 22, w: w - 170, h: h - 52 };
     c2d.save();
     c2d.font = "12px system-ui, sans-serif"; c2d.fillStyle = c.text; c2d.textBaseline = "bottom";
-    c2d.fillText(`Slope product through n = ${depth} layer${depth > 1 ? "s" : ""} at z = ${fmt(frame.meta.probe)}  (log scale)`, 8, 16);
+    c2d.fillText(`f′(z)ⁿ: n = ${depth} layer${depth > 1 ? "s" : ""}, z = ${fmt(frame.meta.probe)} (log scale)`, 8, 16);
     c2d.restore();
     const { X } = axes(c2d, box, [lo, hi], [0, 1], c, { yTicks: false, xFormat: (t) => (Number.isInteger(t) ? `1e${t}` : "") });
     const rowH = box.h / Math.max(fns.length, 1);

@@ -7,20 +7,18 @@ import { liveSim } from "../lib/sim.js";
 import { axes, colors, line, makeCanvas } from "../lib/plot.js";
 
 const MAP_PAD = { l: 30, r: 8, t: 8, b: 24 };
+const tidy = (v) => (Math.abs(v) < 1e-6 ? 0 : v); // coordinates: 1e-38 is zero on this map
 
 export function mount(root, ctx) {
   const stage = root.querySelector('[data-role="stage"]');
   stage.classList.add("gd-stage");
   const map = makeCanvas(stage, { label: "Loss landscape with optimiser paths; click to choose the start point", className: "gd-map" });
   map.canvas.tabIndex = 0;
-  const side = document.createElement("div");
-  side.className = "gd-side";
-  stage.appendChild(side);
-  const loss = makeCanvas(side, { label: "Loss against step, log scale", className: "gd-loss" });
+  const loss = makeCanvas(stage, { label: "Loss against step, log scale", className: "gd-loss" });
   const legend = document.createElement("ul");
   legend.className = "gd-legend";
   legend.setAttribute("aria-label", "Optimisers");
-  side.appendChild(legend);
+  stage.appendChild(legend);
 
   const field = document.createElement("canvas");
   let meta = null, paths = [], count = 0, extent = 3, lastSay = 0;
@@ -86,7 +84,7 @@ export function mount(root, ctx) {
         text.className = "diverged";
         text.textContent = `${o.label}: diverged at step ${o.diverged_at}`;
       } else {
-        text.textContent = `${o.label}: loss ${fmt(o.loss)} at (${fmt(o.x)}, ${fmt(o.y)})`;
+        text.textContent = `${o.label}: loss ${fmt(o.loss)} at (${fmt(tidy(o.x))}, ${fmt(tidy(o.y))})`;
       }
       li.append(sw, text);
       return li;
@@ -151,7 +149,7 @@ export function mount(root, ctx) {
   return {
     destroy() {
       map.canvas.removeEventListener("click", onClick); map.canvas.removeEventListener("keydown", onKey);
-      sim.destroy(); map.destroy(); loss.destroy(); side.remove();
+      sim.destroy(); map.destroy(); loss.destroy(); legend.remove();
     },
   };
 }
