@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import webbrowser
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,8 +41,6 @@ def serve(
         overrides["open_browser"] = False
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     url = f"http://{settings.host}:{settings.port}/"
-    if settings.open_browser:
-        threading.Timer(1.5, webbrowser.open, args=(url,)).start()
     typer.echo(f"deepbook serving on {url} (database: {settings.database_url.split('@')[-1]})")
     uvicorn.run(
         create_app(settings),

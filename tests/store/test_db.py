@@ -120,3 +120,18 @@ def test_postgresql_engine_pings_before_use(store_url: str) -> None:
         assert engine.pool._pre_ping is (engine.dialect.name == "postgresql")
     finally:
         engine.dispose()
+
+
+def test_head_constant_is_the_newest_migration(tmp_path):
+    from alembic.script import ScriptDirectory
+
+    from deepbook.store.db import HEAD, alembic_config, current_revision
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
+    engine = make_engine(f"sqlite:///{tmp_path / 'h.db'}")
+    assert current_revision(engine) is None
+    migrate(engine)
+    assert current_revision(engine) == HEAD
+    migrate(engine)  # the fast path: already at head
+    assert current_revision(engine) == HEAD
+    engine.dispose()

@@ -10,13 +10,15 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _migrate_lock = threading.Lock()
@@ -85,8 +87,24 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+# The newest revision in migrations/versions (a test keeps the two equal). Knowing it lets a
+# start-up on an up-to-date database skip importing Alembic (~0.3 s).
+HEAD = "0001"
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at, or None before the first migration."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return str(rev) if rev is not None else None
+
+
 def alembic_config() -> Config:
     """Build the Alembic configuration in code, pointing at the packaged migrations."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     config.set_main_option("path_separator", "os")
@@ -95,6 +113,10 @@ def alembic_config() -> Config:
 
 def migrate(engine: Engine) -> None:
     """Upgrade the schema to the newest revision; a no-op when it is already there."""
+    if current_revision(engine) == HEAD:
+        return
+    from alembic import command
+
     config = alembic_config()
     # Alembic keeps its running context in module globals, so one upgrade per process at a
     # time; other processes are serialised by the database (env.py).

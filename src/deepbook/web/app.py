@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import socket
+import threading
+import time
+import webbrowser
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -39,6 +43,18 @@ def warm_up() -> None:
             sim.snapshot()
 
 
+def open_browser(settings: Settings) -> None:
+    """Open the contents page once the server accepts connections (uvicorn binds after start-up)."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((settings.host, settings.port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    webbrowser.open(f"http://{settings.host}:{settings.port}/")
+
+
 def create_app(settings: Settings) -> FastAPI:
     """A deepbook app on the given settings; the database is migrated at start-up."""
     torch.set_num_threads(settings.torch_threads)
@@ -53,6 +69,8 @@ def create_app(settings: Settings) -> FastAPI:
         await asyncio.gather(asyncio.to_thread(migrate, engine), asyncio.to_thread(warm_up))
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.ready = True
+        if settings.open_browser:
+            threading.Thread(target=open_browser, args=(settings,), daemon=True).start()
         yield
         engine.dispose()
 

@@ -34,6 +34,7 @@ export function instantSim(root, ctx, render) {
   let values = readParams(b.form), raf = 0, latest = null;
   const client = instantClient(ctx.simId, {
     onFrame(frame) {
+      if (b.status.textContent.startsWith("Not updated")) b.say("");
       latest = frame;
       if (!raf) raf = requestAnimationFrame(() => { raf = 0; render(latest, values); b.drawn(); });
     },
