@@ -23,6 +23,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 READY_TIMEOUT = 60.0  # seconds from spawn to the first 200 from /healthz
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; never a browser downloaded by Playwright
+CHROMIUM_ARGS = [  # headless, and no calls out to a network this machine does not have
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def deepbook_exe() -> str:

@@ -19,21 +19,10 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
 NO_CHROMIUM = (
     "Chromium not found at /usr/bin/chromium "
     "(make test installs Debian's chromium when run as root)"
 )
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 TIMEOUT_MS = 20_000
@@ -51,6 +40,7 @@ def _load_live_server() -> Any:
 
 
 live_server = _load_live_server()
+CHROMIUM, CHROMIUM_ARGS = live_server.CHROMIUM, live_server.CHROMIUM_ARGS
 
 
 def _need_chromium() -> None:
