@@ -99,3 +99,11 @@ def test_cookie_mode_keeps_learners_apart(settings):
         assert "deepbook_learner" in a.cookies
         assert a.get("/api/progress").json()["answers"] != {}
         assert b.get("/api/progress").json()["answers"] == {}
+
+
+def test_glossary_page_lists_terms_and_chapters_link_to_it(client):
+    html = client.get("/glossary").text
+    assert '<div class="term-entry" id="term-learning-rate">' in html
+    assert 'href="/chapters/backpropagation">Chapter 3: Backpropagation</a>' in html
+    chapter = client.get("/chapters/backpropagation").text
+    assert re.search(r'<a href="/glossary#term-learning-rate" class="term" data-term=', chapter)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -9,6 +10,7 @@ from deepbook.content.course import SLUGS
 from deepbook.content.loader import Course
 
 REQUIRED_SECTIONS = ("Summary", "Further reading")
+HREF = re.compile(r'href="(/[^"]*)"')
 
 
 def check(course: Course, sim_ids: Iterable[str]) -> list[str]:
@@ -21,6 +23,8 @@ def check(course: Course, sim_ids: Iterable[str]) -> list[str]:
             problems.append(f"{where}: unknown chapter id {ch.slug!r}; expected one of {SLUGS}")
         elif SLUGS.index(ch.slug) != ch.number:
             problems.append(f"{where}: chapter {ch.slug} must be number {SLUGS.index(ch.slug)}")
+        if ch.source.parent.name != f"{ch.number:02d}-{ch.slug}":
+            problems.append(f"{where}: the folder must be named {ch.number:02d}-{ch.slug}")
         titles = [t for _, t in ch.sections]
         for name in REQUIRED_SECTIONS:
             if name not in titles:
@@ -45,4 +49,47 @@ def check(course: Course, sim_ids: Iterable[str]) -> list[str]:
     problems += [f"duplicate question prompt: {p!r}" for p, n in prompts.items() if n > 1]
     slugs = Counter(c.slug for c in course.chapters)
     problems += [f"chapter id {s!r} is used {n} times" for s, n in slugs.items() if n > 1]
+    return problems + check_glossary(course) + check_links(course, known)
+
+
+def check_glossary(course: Course) -> list[str]:
+    """Each term defined once, no surface form claimed twice, every term used in some chapter."""
+    problems = []
+    ids = Counter(t.id for t in course.glossary)
+    problems += [f"glossary term {t!r} is defined {n} times" for t, n in ids.items() if n > 1]
+    forms = Counter(f.lower() for t in course.glossary for f in t.forms)
+    problems += [f"glossary form {f!r} belongs to {n} terms" for f, n in forms.items() if n > 1]
+    used = {
+        m
+        for c in course.chapters
+        for s in c.segments
+        for m in re.findall(r'data-term="([^"]+)"', s.html)
+    }
+    problems += [
+        f"glossary term {t.term!r} ({t.chapter}) is never used in a chapter"
+        for t in course.glossary
+        if t.id not in used
+    ]
+    return problems
+
+
+def check_links(course: Course, sims: set[str]) -> list[str]:
+    """Every internal link in a chapter resolves: chapters (and headings), glossary, sims."""
+    anchors = {c.slug: {a for a, _ in c.sections} | {"questions"} for c in course.chapters}
+    terms = {f"term-{t.id}" for t in course.glossary}
+    problems = []
+    for ch in course.chapters:
+        for href in {h for s in ch.segments for h in HREF.findall(s.html)}:
+            path, _, anchor = href.partition("#")
+            parts = path.strip("/").split("/")
+            if parts[0] == "chapters" and len(parts) == 2 and parts[1] in anchors:
+                ok = not anchor or anchor in anchors[parts[1]]
+            elif parts == ["glossary"]:
+                ok = not anchor or anchor in terms
+            elif parts[0] == "sims" and len(parts) == 2:
+                ok = parts[1] in sims and not anchor
+            else:
+                ok = False
+            if not ok:
+                problems.append(f"{ch.source}: link to {href} does not resolve")
     return problems

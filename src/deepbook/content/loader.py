@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from deepbook.content.glossary import Matcher, Term, parse_terms
 from deepbook.content.markdown import SIM_MARKER, MathError, inline_html, to_html
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
@@ -71,6 +72,7 @@ class Course:
     """All chapters that exist, in order, and what went wrong loading them."""
 
     chapters: list[Chapter] = field(default_factory=list)
+    glossary: list[Term] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     def chapter(self, slug: str) -> Chapter | None:
@@ -142,7 +144,21 @@ def _question(q: Any, slug: str) -> Question:
     return Question(str(q["id"]), slug, inline_html(str(q["prompt"])), tuple(options))
 
 
-def load_chapter(folder: Path, problems: list[str]) -> Chapter | None:
+def _glossary(folder: Path, problems: list[str]) -> list[Term]:
+    path = folder / "glossary.yaml"
+    if not path.exists():
+        return []
+    try:
+        slug = folder.name.partition("-")[2]  # NN-slug; check() keeps it equal to the id
+        return parse_terms(yaml.safe_load(path.read_text()), slug, inline_html)
+    except (ValueError, yaml.YAMLError) as e:
+        problems.append(f"{path}: {e}")
+        return []
+
+
+def load_chapter(
+    folder: Path, problems: list[str], glossary: Matcher | None = None
+) -> Chapter | None:
     """Read one chapter folder; None (with problems noted) if it cannot be used."""
     path = folder / "chapter.md"
     text = path.read_text(encoding="utf-8")
@@ -157,7 +173,7 @@ def load_chapter(folder: Path, problems: list[str]) -> Chapter | None:
         return None
     body = text[m.end() :]
     try:
-        body_html = to_html(body)
+        body_html = to_html(body, glossary)
     except MathError as e:
         problems.append(f"{path}: {e}")
         return None
@@ -185,9 +201,14 @@ def load_course(root: Path) -> Course:
     if not folder.is_dir():
         course.problems.append(f"{folder}: no chapters folder")
         return course
-    for sub in sorted(p for p in folder.iterdir() if (p / "chapter.md").exists()):
+    folders = sorted(p for p in folder.iterdir() if (p / "chapter.md").exists())
+    for sub in folders:
+        course.glossary += _glossary(sub, course.problems)
+    course.glossary.sort(key=lambda t: t.term.lower())
+    matcher = Matcher(course.glossary)
+    for sub in folders:
         try:
-            ch = load_chapter(sub, course.problems)
+            ch = load_chapter(sub, course.problems, matcher)
         except (OSError, yaml.YAMLError, ValueError) as e:
             course.problems.append(f"{sub}: {e}")
             continue

@@ -21,6 +21,8 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from deepbook.content.glossary import Matcher, glossary_plugin
+
 SIM_MARKER = re.compile(r"<!--sim:([a-z0-9_]+)-->")
 
 
@@ -66,15 +68,16 @@ def make_parser() -> MarkdownIt:
     md.use(container_plugin, name="insight", render=_render_insight)
     md.use(container_plugin, name="sim", render=_render_sim)
     md.use(anchors_plugin, min_level=2, max_level=3)
+    md.use(glossary_plugin)
     return md
 
 
 _PARSER = make_parser()
 
 
-def to_html(text: str) -> str:
-    """Render a Markdown block (front matter is dropped)."""
-    return str(_PARSER.render(text))
+def to_html(text: str, glossary: Matcher | None = None) -> str:
+    """Render a Markdown block (front matter is dropped), linking first uses of glossary terms."""
+    return str(_PARSER.render(text, {"glossary": glossary} if glossary else None))
 
 
 def inline_html(text: str) -> str:

@@ -129,6 +129,15 @@ def answer_form(
     return RedirectResponse(f"/chapters/{slug}#q-{qid}", status_code=303)
 
 
+@router.get("/glossary")
+def glossary(request: Request, course: CourseDep, templates: TemplatesDep) -> Any:
+    """Every glossary term with its definition and the chapter that introduces it."""
+    chapters = {c.slug: c for c in course.chapters}
+    return templates.TemplateResponse(
+        request, "glossary.html", {"terms": course.glossary, "chapters": chapters}
+    )
+
+
 @router.get("/sims/{sim_id}")
 def sim_page(sim_id: str, request: Request, course: CourseDep, templates: TemplatesDep) -> Any:
     """A simulation on its own, full window (for projecting and linking)."""

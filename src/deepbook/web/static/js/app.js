@@ -68,6 +68,33 @@ function themeSwitch() {
   });
 }
 
+/** Glossary links show their definition on hover and on keyboard focus (Escape hides it). */
+function glossaryTips() {
+  const tip = document.createElement("div");
+  tip.className = "term-tip"; tip.id = "term-tip"; tip.setAttribute("role", "tooltip"); tip.hidden = true;
+  document.body.appendChild(tip);
+  const show = (a) => {
+    tip.textContent = a.dataset.definition;
+    tip.hidden = false;
+    const r = a.getBoundingClientRect();
+    const left = Math.min(window.scrollX + r.left, window.scrollX + document.documentElement.clientWidth - tip.offsetWidth - 8);
+    tip.style.left = `${Math.max(8, left)}px`;
+    tip.style.top = `${window.scrollY + r.bottom + 6}px`;
+    a.setAttribute("aria-describedby", "term-tip");
+  };
+  const hide = () => { tip.hidden = true; };
+  for (const a of document.querySelectorAll("a.term[title]")) {
+    a.dataset.definition = a.title;
+    a.removeAttribute("title");
+    a.addEventListener("mouseenter", () => show(a));
+    a.addEventListener("focus", () => show(a));
+    a.addEventListener("mouseleave", hide);
+    a.addEventListener("blur", hide);
+  }
+  document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") hide(); });
+}
+
 themeSwitch();
+glossaryTips();
 enhanceQuestions();
 mountSims();
