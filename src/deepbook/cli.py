@@ -47,7 +47,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level="info",
-        ws_max_size=settings.max_message_bytes,
+        ws_max_size=max(65536, 8 * settings.max_message_bytes),  # our own limit answers first
     )
 
 

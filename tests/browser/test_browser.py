@@ -60,6 +60,8 @@ def canvas_url(page: Any, selector: str) -> str:
 
 
 def query(page: Any) -> dict[str, list[str]]:
+    """The page URL's query, once the view has written its latest state (at most every 200 ms)."""
+    page.wait_for_timeout(250)
     return parse_qs(urlparse(page.url).query)
 
 
@@ -155,6 +157,8 @@ def test_descent_play_pause_step_reset(page: Any) -> None:
 
     page.click(f'{sim} [data-action="pause"]')
     paused = settle(page, "gradient_descent", 200)  # a frame may still be in flight
+    assert page.get_attribute(f'{sim} [data-action="play"]', "aria-pressed") == "false"
+    assert "Paused at step" in page.inner_text(f'{sim} [data-role="status"]')
     page.wait_for_timeout(500)
     assert abs(frame(page, "gradient_descent") - paused) <= 1
 
@@ -350,3 +354,16 @@ def test_keyboard_reaches_sim_controls_and_names(page: Any, sim: str) -> None:
             .map((el) => el.outerHTML.slice(0, 80))"""
     )
     assert nameless == []
+
+
+def test_arrow_keys_on_the_map_move_the_start_point(page: Any) -> None:
+    page.goto("/sims/gradient_descent")
+    wait_frame(page, "gradient_descent", 1)
+    x0 = float(output(page, "gradient_descent", "x0"))
+    page.focus(f"{root('gradient_descent')} canvas.gd-map")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Shift+ArrowUp")
+    wait_frame(page, "gradient_descent", 2)  # the two restarts may share one picture
+    assert float(output(page, "gradient_descent", "x0")) == pytest.approx(x0 + 0.1)
+    assert float(output(page, "gradient_descent", "y0")) == pytest.approx(3.0)  # 2.5 + 0.5
+    assert float(query(page)["gradient_descent.x0"][0]) == pytest.approx(x0 + 0.1)

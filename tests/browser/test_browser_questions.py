@@ -89,3 +89,17 @@ def test_contents_shows_progress(page: Any) -> None:
     assert row.locator("progress").get_attribute("value") == "1"
     other = page.locator('.toc-item[data-chapter="neurons-and-layers"] [data-role="progress"]')
     assert re.search(r"\b0 of \d+ questions right\b", other.inner_text())
+
+
+def test_answering_by_keyboard_keeps_focus_on_the_question(page: Any) -> None:
+    page.goto(CHAPTER)
+    form = page.locator(FIRST).first
+    form.locator('input[name="choice"][value="2"]').focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")  # to the submit button
+    with page.expect_response(lambda r: r.url.endswith("/api/answers")):
+        page.keyboard.press("Enter")
+    page.wait_for_function("f => document.querySelector(f).dataset.answered", arg=FIRST)
+    assert page.evaluate("document.activeElement.closest('form')?.dataset.question") == (
+        form.get_attribute("data-question")
+    )

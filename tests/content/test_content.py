@@ -7,10 +7,10 @@ import pytest
 import yaml
 
 from deepbook.content import SLUGS, check, load_course
-from deepbook.settings import DEFAULT_CONTENT
+from deepbook.settings import Settings
 from deepbook.sims import REGISTRY
 
-COURSE = load_course(DEFAULT_CONTENT)
+COURSE = load_course(Settings().content_dir)  # DEEPBOOK_CONTENT_DIR may point elsewhere
 
 
 def test_the_shipped_content_has_no_problems():
@@ -96,6 +96,7 @@ def test_a_minimal_valid_chapter_passes(tmp_path):
         ),
         ({"body": "Hi $\\frac{1}{$.\n"}, "cannot convert LaTeX"),
         ({"body": "Hi.\n\n::: sim nope\nx\n:::\n"}, "unknown simulation 'nope'"),
+        ({"body": "Hi.\n\n::: sim Gradient-Descent\nx\n:::\n"}, "'Gradient-Descent'"),
         ({"slug": "made-up"}, "unknown chapter id 'made-up'"),
         ({"number": 5}, "must be number 2"),
         ({"questions": []}, "at least 4 are needed"),

@@ -9,10 +9,10 @@ import yaml
 from deepbook.content import check, load_course
 from deepbook.content.glossary import Matcher, Term
 from deepbook.content.markdown import to_html
-from deepbook.settings import DEFAULT_CONTENT
+from deepbook.settings import Settings
 from deepbook.sims import REGISTRY
 
-COURSE = load_course(DEFAULT_CONTENT)
+COURSE = load_course(Settings().content_dir)  # DEEPBOOK_CONTENT_DIR may point elsewhere
 
 
 def _terms(*specs):

@@ -82,13 +82,16 @@ def test_divergence_never_puts_nan_or_inf_on_screen():
 
 def test_incremental_snapshots_add_up_to_the_full_path():
     sim = run(surface="bumpy", optimisers=["adam", "sgd"], noise=0.5, seed=3)
-    parts, sent = [sim.snapshot().arrays["points"]], 1
+    first = sim.snapshot()
+    assert first.meta["full"] and first.meta["step"] == 0 and "field" in first.arrays
+    parts, shown = [first.arrays["points"]], 0
     for n in (1, 5, 20):
         sim.step(n)
-        delta = sim.snapshot(sent)
-        assert "field" not in delta.arrays and delta.meta["since"] == sent
+        delta = sim.snapshot(shown)
+        assert "field" not in delta.arrays and not delta.meta["full"]
+        assert delta.arrays["points"].shape[1] == n and delta.meta["step"] == shown + n
         parts.append(delta.arrays["points"])
-        sent += delta.arrays["points"].shape[1]
+        shown = delta.meta["step"]
     np.testing.assert_array_equal(np.concatenate(parts, axis=1), sim.snapshot().arrays["points"])
 
 

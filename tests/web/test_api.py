@@ -54,6 +54,7 @@ def test_out_of_range_and_wrong_type_get_422_naming_the_parameter(client):
 def test_malformed_bodies_are_refused(client):
     url = "/api/sims/activations"
     assert client.post(url, content=b"{not json").status_code == 422
+    assert client.post(url, content=b"[" * 1500 + b"]" * 1500).status_code == 422
     assert client.post(url, content=b"[1, 2]").json()["detail"].startswith("body must be")
     big = json.dumps({"functions": ["relu"] * 5000})
     assert client.post(url, content=big).status_code == 413
@@ -67,6 +68,9 @@ def test_an_answer_is_checked_explained_and_stored(client):
     body = r.json()
     assert set(body) == {"question_id", "choice", "correct", "answered", "explanation"}
     assert body["answered"] == ("correct" if body["correct"] else "incorrect")
+    q = client.app.state.course.question("backprop-softmax-loss")
+    assert body["explanation"] == q.options[0].explanation
+    assert body["correct"] == (q.answer == 0)
     progress = client.get("/api/progress").json()
     assert progress["answers"]["backprop-softmax-loss"] == {"choice": 0, "correct": body["correct"]}
     assert progress["chapters"]["backpropagation"]["answered"] == 1
@@ -75,7 +79,7 @@ def test_an_answer_is_checked_explained_and_stored(client):
 def test_bad_answers_are_refused(client):
     assert client.post("/api/answers", json={"question_id": "nope", "choice": 0}).status_code == 404
     r = client.post("/api/answers", json={"question_id": "backprop-softmax-loss", "choice": 4})
-    assert r.status_code == 422
+    assert r.status_code == 422 and r.json()["detail"] == "choice must be from 0 to 3, got 4"
     assert client.post("/api/answers", json={"choice": 1}).status_code == 422
 
 

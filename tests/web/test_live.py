@@ -23,12 +23,12 @@ def test_start_play_ack_pause_step_reset(client):
     with client.websocket_connect(URL) as ws:
         ws.send_json({"type": "start", "params": {"optimisers": ["sgd", "adam"]}})
         f = frame(ws)
-        assert f.meta["seq"] == 1 and f.meta["step"] == 0 and f.meta["since"] == 0
+        assert f.meta["seq"] == 1 and f.meta["step"] == 0 and f.meta["full"]
         assert f.arrays["field"].shape == (160, 160) and f.arrays["points"].shape == (2, 1, 3)
         ws.send_json({"type": "ack", "seq": 1})  # nothing is playing: no frame
         ws.send_json({"type": "play"})
         f = frame(ws)
-        assert f.meta["playing"] and f.meta["step"] == 1 and f.meta["since"] == 1
+        assert f.meta["playing"] and f.meta["step"] == 1 and not f.meta["full"]
         assert "field" not in f.arrays
         for seq in range(2, 6):  # each acknowledgement buys exactly one more frame
             ws.send_json({"type": "ack", "seq": seq})
@@ -42,7 +42,7 @@ def test_start_play_ack_pause_step_reset(client):
         assert not f.meta["playing"] and f.meta["step"] == 6
         ws.send_json({"type": "reset"})
         f = frame(ws)
-        assert f.meta["step"] == 0 and f.meta["since"] == 0 and "field" in f.arrays
+        assert f.meta["step"] == 0 and f.meta["full"] and "field" in f.arrays
 
 
 def test_bad_messages_get_an_error_and_the_session_keeps_running(client):
@@ -69,7 +69,13 @@ def test_bad_messages_get_an_error_and_the_session_keeps_running(client):
         ws.send_json({"type": "ack", "seq": 99})
         assert error(ws)["param"] == "seq"
         ws.send_json({"type": "step", "n": 3})
-        assert frame(ws).meta["step"] == 1  # step advances one step per press; n is validated
+        assert frame(ws).meta["step"] == 3
+        ws.send_text("[" * 1500 + "]" * 1500)  # deeper than the JSON parser recurses
+        assert "not valid JSON" in error(ws)["message"]
+        ws.send_json({"type": "visible", "value": "false"})
+        assert error(ws)["param"] == "value"
+        ws.send_json({"type": "step"})
+        assert frame(ws).meta["step"] == 4  # still alive
 
 
 def test_a_hidden_view_gets_no_frames_until_visible_again(client):
@@ -80,6 +86,8 @@ def test_a_hidden_view_gets_no_frames_until_visible_again(client):
         ws.send_json({"type": "play"})
         assert ws.receive_json() == {"type": "state", "playing": True}  # waits for the ack
         ws.send_json({"type": "ack", "seq": 1})
+        ws.send_json({"type": "explode"})  # the next thing to arrive is its error, not a frame
+        assert "unknown message type" in error(ws)["message"]
         ws.send_json({"type": "visible", "value": True})
         f = frame(ws)  # the first frame after becoming visible again
         assert f.meta["seq"] == 2 and f.meta["step"] == 1
@@ -115,3 +123,51 @@ def test_sessions_per_client_are_limited(client, settings):
 def test_only_live_sims_have_sessions(client, path):
     with client.websocket_connect(path) as ws:
         assert "no live simulation" in error(ws)["message"]
+
+
+def test_a_burst_of_parameter_changes_costs_few_pictures(client):
+    with client.websocket_connect(URL) as ws:
+        for i in range(40):
+            ws.send_json({"type": "start", "params": {"lr": 0.001 * (i + 1)}})
+        ws.send_json({"type": "explode"})  # marks the end of the burst
+        frames = 0
+        while True:
+            message = ws.receive()
+            if message.get("text"):
+                break
+            frames += 1
+        assert 1 <= frames < 40
+
+
+def test_acks_are_never_refused_by_the_rate_limit(client, settings):
+    with client.websocket_connect(URL) as ws:
+        ws.send_json({"type": "start", "params": {}})
+        frame(ws)
+        ws.send_json({"type": "play"})
+        for _ in range(settings.max_messages_per_second + 5):
+            ws.send_json({"type": "visible", "value": True})
+        ws.send_json({"type": "ack", "seq": 1})
+        seen_frame = False
+        for _ in range(settings.max_messages_per_second + 10):
+            message = ws.receive()
+            if message.get("bytes"):
+                seen_frame = True
+                break
+        assert seen_frame
+
+
+def test_an_engine_failure_is_reported_and_the_session_survives(client, monkeypatch):
+    from deepbook.sims import gradient_descent
+
+    def boom(self, n=1):
+        raise RuntimeError("boom")
+
+    with client.websocket_connect(URL) as ws:
+        ws.send_json({"type": "start", "params": {}})
+        frame(ws)
+        monkeypatch.setattr(gradient_descent.Descent, "step", boom)
+        ws.send_json({"type": "step"})
+        assert error(ws)["message"] == "the simulation failed: boom"
+        monkeypatch.undo()
+        ws.send_json({"type": "reset"})
+        assert frame(ws).meta["step"] == 0

@@ -100,7 +100,7 @@ def _questions(path: Path, slug: str, problems: list[str]) -> list[Question]:
         problems.append(f"{path}: missing question bank")
         return []
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         problems.append(f"{path}: not valid YAML: {e}")
         return []
@@ -150,7 +150,7 @@ def _glossary(folder: Path, problems: list[str]) -> list[Term]:
         return []
     try:
         slug = folder.name.partition("-")[2]  # NN-slug; check() keeps it equal to the id
-        return parse_terms(yaml.safe_load(path.read_text()), slug, inline_html)
+        return parse_terms(yaml.safe_load(path.read_text(encoding="utf-8")), slug, inline_html)
     except (ValueError, yaml.YAMLError) as e:
         problems.append(f"{path}: {e}")
         return []

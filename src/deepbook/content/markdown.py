@@ -23,7 +23,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from deepbook.content.glossary import Matcher, glossary_plugin
 
-SIM_MARKER = re.compile(r"<!--sim:([a-z0-9_]+)-->")
+SIM_MARKER = re.compile(r"<!--sim:(.*?)-->")
 
 
 class MathError(ValueError):
@@ -54,8 +54,8 @@ def _render_sim(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) -> s
     tok = tokens[idx]
     if tok.nesting != 1:
         return "</div>\n"
-    sim_id = tok.info.strip().split()[1] if len(tok.info.split()) > 1 else ""
-    return f'<!--sim:{sim_id}-->\n<div class="sim-intro">\n'
+    sim_id = tok.info.strip()[len("sim") :].strip()  # anything: check() reports unknown ids
+    return f'<!--sim:{html.escape(sim_id)}-->\n<div class="sim-intro">\n'
 
 
 def make_parser() -> MarkdownIt:

@@ -1,8 +1,7 @@
 """What a simulation is: an id, a parameter table, and either a pure function or a stateful engine.
 
 Instant sims map parameters to one frame (`compute`). Live sims own state that evolves: `make`
-builds an engine with `reset()`, `step(n)`, `snapshot()` and `done`; the same seed and parameters
-give the same frames.
+builds an engine (the `LiveSim` protocol); the same seed and parameters give the same frames.
 """
 
 from __future__ import annotations
@@ -18,13 +17,26 @@ from deepbook.sims.params import Params, Values
 class LiveSim(Protocol):
     """A simulation whose state evolves one step at a time."""
 
-    done: bool
+    done: bool  # nothing more will change: stop playing
+    steps: int  # steps taken since the start
 
-    def reset(self) -> None: ...
+    @property
+    def steps_per_frame(self) -> int:
+        """Steps between two pictures while playing."""
+        ...
 
-    def step(self, n: int) -> None: ...
+    def reset(self) -> None:
+        """Back to step 0 with the same parameters and seed."""
+        ...
 
-    def snapshot(self, since: int = 0) -> Frame: ...
+    def step(self, n: int) -> None:
+        """Advance by n steps (fewer if it finishes)."""
+        ...
+
+    def snapshot(self, since: int | None = None) -> Frame:
+        """Everything (since None), or what changed after step `since`. The frame's meta carries
+        "step" (= steps) and "full" (whether the view should start over from this frame)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,9 @@ def encode(frame: Frame) -> bytes:
         table[name] = {"dtype": a.dtype.name, "shape": list(a.shape), "offset": offset}
         blobs.append(data + b"\0" * _pad(len(data)))
         offset += len(data) + _pad(len(data))
-    header = json.dumps({"meta": frame.meta, "arrays": table}, separators=(",", ":")).encode()
+    # allow_nan=False: a NaN in meta fails here, not in the browser's JSON.parse
+    meta = {"meta": frame.meta, "arrays": table}
+    header = json.dumps(meta, separators=(",", ":"), allow_nan=False).encode()
     header += b" " * _pad(8 + len(header))
     return MAGIC + struct.pack("<I", len(header)) + header + b"".join(blobs)
 

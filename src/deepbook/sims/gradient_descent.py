@@ -8,6 +8,7 @@ the engine's own seeded generator, imitates mini-batch noise.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,6 +97,18 @@ PARAMS = Params(
 )
 
 
+@functools.cache
+def field(surface: str) -> np.ndarray:
+    """A landscape sampled on a GRID × GRID lattice as log(1 + f - f_min), rows = y, float16."""
+    land = LANDSCAPES[surface]
+    t = torch.linspace(-EXTENT, EXTENT, GRID, dtype=torch.float64)
+    yy, xx = torch.meshgrid(t, t, indexing="ij")
+    f = (land.f(xx, yy) - land.f_min).clamp_min(0)
+    out = torch.log1p(f).numpy().astype(np.float16)
+    out.flags.writeable = False  # shared by every session
+    return out
+
+
 class Descent:
     """The live state: one point and one optimiser per chosen method."""
 
@@ -126,7 +139,7 @@ class Descent:
         return self.land.f(p[0], p[1]) - self.land.f_min
 
     def step(self, n: int = 1) -> None:
-        """Advance every optimiser that has not diverged by up to n steps."""
+        """Advance every optimiser that has not diverged by n steps (up to MAX_STEPS in all)."""
         for _ in range(min(n, MAX_STEPS - self.steps)):
             self.steps += 1
             for i, (p, opt) in enumerate(zip(self.points, self.opts, strict=True)):
@@ -149,23 +162,21 @@ class Descent:
                     self.paths[i].append((x, y, loss))
         self.done = self.steps >= MAX_STEPS or all(d is not None for d in self.diverged_at)
 
-    def field(self) -> np.ndarray:
-        """The landscape sampled on a GRID × GRID lattice, as log(1 + f - f_min), rows = y."""
-        t = torch.linspace(-EXTENT, EXTENT, GRID, dtype=torch.float64)
-        yy, xx = torch.meshgrid(t, t, indexing="ij")
-        f = (self.land.f(xx, yy) - self.land.f_min).clamp_min(0)
-        return torch.log1p(f).numpy().astype(np.float32)
+    @property
+    def steps_per_frame(self) -> int:
+        return int(self.v["speed"])
 
-    def snapshot(self, since: int = 0) -> Frame:
-        """Path points from step `since` on (all of them, and the landscape, when since is 0)."""
+    def snapshot(self, since: int | None = None) -> Frame:
+        """The landscape and whole paths (since None), or the path points after step `since`."""
         names = self.v["optimisers"]
-        pts = np.array([path[since:] for path in self.paths], dtype=np.float32)  # (K, m, 3)
+        start = 0 if since is None else since + 1  # point i is the position after step i
+        pts = np.array([path[start:] for path in self.paths], dtype=np.float32)  # (K, m, 3)
         arrays = {"points": pts.reshape(len(names), -1, 3)}
-        if since == 0:
-            arrays["field"] = self.field()
+        if since is None:
+            arrays["field"] = field(self.v["surface"])
         meta = {
             "step": self.steps,
-            "since": since,
+            "full": since is None,
             "done": self.done,
             "extent": EXTENT,
             "optimisers": [

@@ -61,14 +61,15 @@ async def run_sim(sim_id: str, request: Request, settings: SettingsDep) -> Respo
     spec = _spec(sim_id)
     if spec.kind != "instant":
         raise HTTPException(400, f"{sim_id} is a live simulation: connect to /ws/sims/{sim_id}")
+    limit = settings.max_body_bytes
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise HTTPException(413, f"body is larger than the limit of {limit} bytes")
     body = await request.body()
-    if len(body) > settings.max_body_bytes:
-        raise HTTPException(
-            413, f"body is {len(body)} bytes; the limit is {settings.max_body_bytes}"
-        )
+    if len(body) > limit:
+        raise HTTPException(413, f"body is {len(body)} bytes; the limit is {limit}")
     try:
         raw = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return JSONResponse({"detail": "body is not valid JSON"}, status_code=422)
     if not isinstance(raw, dict):
         return JSONResponse({"detail": "body must be a JSON object of parameters"}, 422)
@@ -76,10 +77,10 @@ async def run_sim(sim_id: str, request: Request, settings: SettingsDep) -> Respo
         values = spec.params.validate(raw)
     except ParamError as e:
         return param_error(e)
-    assert spec.compute is not None
+    compute = spec.compute
+    assert compute is not None
     t0 = time.perf_counter()
-    frame = await asyncio.to_thread(spec.compute, values)
-    data = encode(frame)
+    data = await asyncio.to_thread(lambda: encode(compute(values)))
     ms = (time.perf_counter() - t0) * 1000
     return Response(data, media_type=FRAME_TYPE, headers={"X-Compute-Ms": f"{ms:.3f}"})
 
@@ -88,7 +89,7 @@ class AnswerBody(BaseModel):
     """A learner's choice for one question."""
 
     question_id: str = Field(min_length=1, max_length=100)
-    choice: int = Field(ge=0, le=3)
+    choice: int = Field(ge=0)
 
 
 @router.post("/api/answers")
@@ -97,6 +98,10 @@ def answer(body: AnswerBody, request: Request, course: CourseDep, db: DbDep) -> 
     q = course.question(body.question_id)
     if q is None:
         raise HTTPException(404, f"no question {body.question_id!r}")
+    if body.choice >= len(q.options):
+        raise HTTPException(
+            422, f"choice must be from 0 to {len(q.options) - 1}, got {body.choice}"
+        )
     correct = body.choice == q.answer
     with db.begin() as s:
         record_answer(s, learner(s, request), q.id, q.chapter, body.choice, correct)

@@ -2,16 +2,19 @@
 
 Client → server, JSON text:  {"type": "start", "params": {...}} | play | pause | reset |
     {"type": "step", "n": 1} | {"type": "ack", "seq": k} | {"type": "visible", "value": bool}
-Server → client: binary frames (meta carries seq, playing, step) and JSON text:
+Server → client: binary frames (meta carries seq, playing, step, full) and JSON text:
     {"type": "state", "playing": bool} after play/pause when no frame follows at once, and
     {"type": "error", "message": ..., "param"?: ...} for refused messages; the session goes on.
 A new frame is computed only after the previous one was acknowledged, while playing and visible.
+Messages that arrive while a frame is being computed are handled together, so a burst of
+parameter changes costs one new picture, not one each.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,7 +27,10 @@ from deepbook.sims import REGISTRY, LiveSim, ParamError, SimSpec, encode
 from deepbook.sims.params import Values
 
 router = APIRouter()
+log = logging.getLogger("deepbook.live")
 ACTIONS = ("start", "play", "pause", "step", "reset", "ack", "visible")
+# When one batch of messages asks for several pictures, the strongest wins.
+PRIORITY = ("full", "reset", "step", "delta")
 
 
 class Refused(Exception):
@@ -44,7 +50,7 @@ class Registry:
 
     def admit(self, client: str) -> str | None:
         """None if a new session may open, else why not."""
-        if sum(self.by_client.values()) >= self.settings.max_live_sessions:
+        if self.by_client.total() >= self.settings.max_live_sessions:
             return f"the server runs {self.settings.max_live_sessions} live sessions already"
         if self.by_client[client] >= self.settings.max_live_per_client:
             return f"this client has {self.settings.max_live_per_client} live sessions open already"
@@ -53,6 +59,14 @@ class Registry:
 
     def release(self, client: str) -> None:
         self.by_client[client] -= 1
+        if self.by_client[client] <= 0:
+            del self.by_client[client]
+
+
+def _whole(value: object, name: str, lo: int, hi: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise Refused(f"{name} must be a whole number from {lo} to {hi}, got {value!r}", name)
+    return value
 
 
 @dataclass
@@ -63,17 +77,18 @@ class Session:
     settings: Settings
     values: Values = field(default_factory=dict)
     sim: LiveSim | None = None
-    sent: int = 0  # path points the client already has
+    shown: int | None = None  # the engine step of the last frame sent; None: send everything
     seq: int = 0  # last frame sent
     acked: int = 0  # last frame the client drew
     playing: bool = False
     visible: bool = True
+    step_n: int = 0  # steps asked for by step messages in this batch
     last_frame: float = 0.0
     tokens: float = 0.0
     last_msg: float = field(default_factory=time.monotonic)
 
     def rate_ok(self) -> bool:
-        """Token bucket over incoming messages."""
+        """Token bucket over incoming messages (acks are exempt: they are bounded by frames)."""
         now = time.monotonic()
         cap = float(self.settings.max_messages_per_second)
         self.tokens = min(cap, self.tokens + (now - self.last_msg) * cap)
@@ -83,8 +98,13 @@ class Session:
         self.tokens -= 1
         return True
 
+    @property
+    def ready(self) -> bool:
+        """Would a played frame go out now?"""
+        return self.sim is not None and self.playing and self.visible and self.acked >= self.seq
+
     def handle(self, msg: dict[str, Any]) -> str | None:
-        """Apply one message; what to send: a frame ("full", "delta", "step"), "state" or None."""
+        """Apply one message; what it asks for: a frame (PRIORITY), "state" or None."""
         kind = msg.get("type")
         if kind not in ACTIONS:
             raise Refused(f"unknown message type {kind!r}; expected one of {', '.join(ACTIONS)}")
@@ -97,67 +117,131 @@ class Session:
             except ParamError as e:
                 raise Refused(str(e), e.name) from None
             return "full"
-        if self.sim is None and kind != "visible":
+        if kind == "visible":
+            value = msg.get("value")
+            if not isinstance(value, bool):
+                raise Refused(f"visible value must be true or false, got {value!r}", "value")
+            self.visible = value
+            return "delta" if self.ready else None
+        if self.sim is None and not self.values:
             raise Refused("send a start message first")
         if kind == "play":
             self.playing = True
-            return "delta" if self.acked >= self.seq else "state"
+            return "delta" if self.ready else "state"
         if kind == "pause":
             self.playing = False
             return "state"
         if kind == "reset":
             self.playing = False
-            return "full"
+            return "reset"
         if kind == "step":
-            n = msg.get("n", 1)
-            if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 1000:
-                raise Refused(f"step n must be a whole number from 1 to 1000, got {n!r}", "n")
+            self.step_n += _whole(msg.get("n", 1), "n", 1, 1000)
             self.playing = False
             return "step"
-        if kind == "visible":
-            self.visible = bool(msg.get("value", True))
-            ready = self.sim is not None and self.playing and self.acked >= self.seq
-            return "delta" if self.visible and ready else None
-        seq = msg.get("seq")  # ack
-        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= self.seq:
-            raise Refused(
-                f"ack seq must be a frame number from 0 to {self.seq}, got {seq!r}", "seq"
-            )
-        self.acked = max(self.acked, seq)
-        return "delta" if self.playing and self.visible and self.acked >= self.seq else None
+        self.acked = max(self.acked, _whole(msg.get("seq"), "seq", 0, self.seq))  # ack
+        return "delta" if self.ready else None
 
     def compute(self, what: str) -> bytes:
-        """Build/advance the engine and encode the next frame (runs in a worker thread)."""
-        if what == "full":
-            assert self.spec.make is not None
-            self.sim = self.spec.make(self.values)
-            self.sent = 0
-        assert self.sim is not None
-        if what == "step":
-            self.sim.step(1)
+        """Build or advance the engine and encode the next frame (runs in a worker thread)."""
+        assert self.spec.make is not None
+        if what == "full" or self.sim is None:
+            self.sim, self.shown = self.spec.make(self.values), None
+        elif what == "reset":
+            self.sim.reset()
+            self.shown = None
+        elif what == "step":
+            self.sim.step(self.step_n)
         elif what == "delta" and not self.sim.done:
-            self.sim.step(int(self.values.get("speed", 1)))
+            self.sim.step(self.sim.steps_per_frame)
+        self.step_n = 0
         if self.sim.done:
             self.playing = False
-        frame = self.sim.snapshot(self.sent) if self.sent else self.sim.snapshot()
+        frame = self.sim.snapshot(self.shown)
+        self.shown = self.sim.steps
         self.seq += 1
         frame.meta |= {"seq": self.seq, "playing": self.playing}
-        points = frame.arrays.get("points")
-        self.sent += points.shape[1] if points is not None else 0
         return encode(frame)
 
-    async def pace(self, what: str) -> None:
+    async def pace(self) -> None:
         """Keep steps per second under the configured limit."""
-        if what != "delta":
-            return
-        steps = int(self.values.get("speed", 1))
-        wait = steps / self.settings.max_steps_per_second - (time.monotonic() - self.last_frame)
+        assert self.sim is not None
+        budget = self.sim.steps_per_frame / self.settings.max_steps_per_second
+        wait = budget - (time.monotonic() - self.last_frame)
         if wait > 0:
             await asyncio.sleep(wait)
 
 
 async def _send_error(ws: WebSocket, message: str, param: str | None = None) -> None:
     await ws.send_text(json.dumps({"type": "error", "message": message, "param": param}))
+
+
+def _parse(text: str | None, settings: Settings) -> dict[str, Any]:
+    if text is None:
+        raise Refused("binary messages are not accepted; send JSON text")
+    if len(text) > settings.max_message_bytes:
+        limit = settings.max_message_bytes
+        raise Refused(f"message of {len(text)} bytes refused; the limit is {limit}")
+    try:
+        msg = json.loads(text)
+    except (ValueError, RecursionError):
+        raise Refused("message is not valid JSON") from None
+    if not isinstance(msg, dict):
+        raise Refused("a message must be a JSON object with a type")
+    return msg
+
+
+async def _read(ws: WebSocket, inbox: asyncio.Queue[dict[str, Any] | None]) -> None:
+    """Move incoming messages into the inbox; None marks the end of the connection."""
+    try:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            await inbox.put(dict(message))
+    finally:
+        await inbox.put(None)
+
+
+async def _serve(ws: WebSocket, session: Session) -> None:
+    inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+    reader = asyncio.create_task(_read(ws, inbox))
+    try:
+        while (first := await inbox.get()) is not None:
+            batch: list[dict[str, Any] | None] = [first]
+            while not inbox.empty():
+                batch.append(inbox.get_nowait())
+            wanted: set[str] = set()
+            for message in batch:
+                if message is None:
+                    return
+                try:
+                    msg = _parse(message.get("text"), session.settings)
+                    if msg.get("type") != "ack" and not session.rate_ok():
+                        raise Refused("too many messages; slow down")
+                    what = session.handle(msg)
+                except Refused as e:
+                    await _send_error(ws, str(e), e.param)
+                    continue
+                if what is not None:
+                    wanted.add(what)
+            frame = next((w for w in PRIORITY if w in wanted), None)
+            if frame is None:
+                if "state" in wanted:
+                    await ws.send_text(json.dumps({"type": "state", "playing": session.playing}))
+                continue
+            if frame == "delta":
+                await session.pace()
+            try:
+                data = await asyncio.to_thread(session.compute, frame)
+            except Exception as e:  # an engine bug must not end the session
+                log.exception("live simulation %s failed", session.spec.id)
+                session.playing = False
+                await _send_error(ws, f"the simulation failed: {e}")
+                continue
+            session.last_frame = time.monotonic()
+            await ws.send_bytes(data)
+    finally:
+        reader.cancel()
 
 
 @router.websocket("/ws/sims/{sim_id}")
@@ -177,47 +261,9 @@ async def live_session(ws: WebSocket, sim_id: str) -> None:
         await _send_error(ws, refusal)
         await ws.close(code=1013)
         return
-    session = Session(spec, settings, tokens=float(settings.max_messages_per_second))
     try:
-        while True:
-            message = await ws.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            text = message.get("text")
-            if text is None:
-                await _send_error(ws, "binary messages are not accepted; send JSON text")
-                continue
-            if len(text) > settings.max_message_bytes:
-                await _send_error(
-                    ws,
-                    f"message of {len(text)} bytes refused; the limit is "
-                    f"{settings.max_message_bytes}",
-                )
-                continue
-            if not session.rate_ok():
-                await _send_error(ws, "too many messages; slow down")
-                continue
-            try:
-                msg = json.loads(text)
-                if not isinstance(msg, dict):
-                    raise Refused("a message must be a JSON object with a type")
-                what = session.handle(msg)
-            except ValueError:
-                await _send_error(ws, "message is not valid JSON")
-                continue
-            except Refused as e:
-                await _send_error(ws, str(e), e.param)
-                continue
-            if what is None:
-                continue
-            if what == "state":
-                await ws.send_text(json.dumps({"type": "state", "playing": session.playing}))
-                continue
-            await session.pace(what)
-            data = await asyncio.to_thread(session.compute, what)
-            session.last_frame = time.monotonic()
-            await ws.send_bytes(data)
+        await _serve(ws, Session(spec, settings, tokens=float(settings.max_messages_per_second)))
     except WebSocketDisconnect:
-        pass
+        pass  # the browser left while a frame was on its way
     finally:
         registry.release(client)

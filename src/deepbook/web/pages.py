@@ -21,6 +21,8 @@ LOG_STEPS = 24  # slider stops per decade on a log-scale control
 def sim_view(spec: SimSpec, query: dict[str, str], chapter: str | None) -> dict[str, Any]:
     """What the template needs to draw a simulation block: controls with current values."""
     values, problems = spec.params.from_query(query, spec.id)
+    defaults = spec.params.defaults()
+    changed = [p for p in spec.params.items if values[p.name] != defaults[p.name]]
     controls = []
     for p in spec.params.schema():
         v = values[p["name"]]
@@ -29,29 +31,20 @@ def sim_view(spec: SimSpec, query: dict[str, str], chapter: str | None) -> dict[
             lo = math.log10(p["min"])
             c["slider"] = {
                 "log_min": lo,
+                "steps": LOG_STEPS,
                 "max": round((math.log10(p["max"]) - lo) * LOG_STEPS),
                 "value": round((math.log10(v) - lo) * LOG_STEPS),
             }
         controls.append(c)
-    state = {
-        f"{spec.id}.{p.name}": p.to_url(values[p.name])
-        for p in spec.params.items
-        if values[p.name] != spec.params.defaults()[p.name]
-    }
+    state = {f"{spec.id}.{p.name}": p.to_url(values[p.name]) for p in changed}
     return {
         "spec": spec,
         "controls": controls,
         "problems": problems,
         # open "More settings" when the link changes one of them
-        "open_more": any(
-            p.advanced and values[p.name] != spec.params.defaults()[p.name]
-            for p in spec.params.items
-        ),
+        "open_more": any(p.advanced for p in changed),
         "chapter": chapter,
-        "defaults": {
-            p.name: p.to_url(d)
-            for p, d in zip(spec.params.items, spec.params.defaults().values(), strict=True)
-        },
+        "defaults": {p.name: p.to_url(defaults[p.name]) for p in spec.params.items},
         "standalone": f"/sims/{spec.id}" + (f"?{urlencode(state)}" if state else ""),
     }
 

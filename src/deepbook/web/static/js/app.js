@@ -1,13 +1,13 @@
-// Page bootstrap: mount every simulation view, enhance question forms, theme switch.
-const views = [];
+// Page bootstrap: mount every simulation view, enhance question forms, glossary tips, theme switch.
+import { errorText } from "./lib/api.js";
 
 async function mountSims() {
   for (const root of document.querySelectorAll("[data-sim]")) {
     const simId = root.dataset.sim;
     try {
       const mod = await import(`./sims/${simId}.js`);
-      const ctx = { simId, chapter: root.dataset.chapter || null, defaults: JSON.parse(root.dataset.defaults || "{}") };
-      views.push(mod.mount(root, ctx));
+      const defaults = JSON.parse(root.dataset.defaults || "{}");
+      mod.mount(root, { simId, chapter: root.dataset.chapter || null, defaults });
     } catch (e) {
       console.error(e);
       const status = root.querySelector('[data-role="status"]');
@@ -16,22 +16,23 @@ async function mountSims() {
   }
 }
 
+/** Answer without leaving the page: immediate feedback with the chosen option's explanation. */
 function enhanceQuestions() {
   for (const form of document.querySelectorAll("form[data-question]")) {
     const feedback = form.querySelector('[data-role="feedback"]');
+    let busy = false; // not `disabled`: that would throw keyboard focus back to the page start
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const picked = form.querySelector("input[name=choice]:checked");
-      if (!picked) return;
-      const button = form.querySelector("button[type=submit]");
-      button.disabled = true;
+      if (!picked || busy) return;
+      busy = true;
       try {
         const res = await fetch("/api/answers", {
           method: "POST", headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ question_id: form.dataset.question, choice: Number(picked.value) }),
         });
+        if (!res.ok) throw new Error(await errorText(res));
         const body = await res.json();
-        if (!res.ok) throw new Error(typeof body.detail === "string" ? body.detail : `error ${res.status}`);
         form.dataset.answered = body.answered;
         const verdict = document.createElement("p");
         verdict.className = "verdict";
@@ -42,56 +43,57 @@ function enhanceQuestions() {
       } catch (e) {
         feedback.textContent = `Your answer was not saved: ${e.message}`;
       } finally {
-        button.disabled = false;
+        busy = false;
       }
     });
   }
+}
+
+/** Glossary links show their definition on hover and on keyboard focus; Escape hides it.
+ *  The tip stays while the pointer is over the link or the tip itself. */
+function glossaryTips() {
+  const tip = document.createElement("div");
+  tip.className = "term-tip"; tip.id = "term-tip"; tip.setAttribute("role", "tooltip"); tip.hidden = true;
+  document.body.appendChild(tip);
+  let hideTimer = 0;
+  const show = (a) => {
+    clearTimeout(hideTimer);
+    tip.textContent = a.dataset.definition;
+    tip.hidden = false;
+    const r = a.getBoundingClientRect(), page = document.documentElement.clientWidth;
+    tip.style.left = `${window.scrollX + Math.max(8, Math.min(r.left, page - tip.offsetWidth - 8))}px`;
+    tip.style.top = `${window.scrollY + r.bottom + 4}px`;
+    a.setAttribute("aria-describedby", "term-tip");
+  };
+  const hideSoon = () => { hideTimer = setTimeout(() => { tip.hidden = true; }, 250); };
+  for (const a of document.querySelectorAll("a.term[title]")) {
+    a.dataset.definition = a.title;
+    a.removeAttribute("title");
+    a.addEventListener("mouseenter", () => show(a));
+    a.addEventListener("focus", () => show(a));
+    a.addEventListener("mouseleave", hideSoon);
+    a.addEventListener("blur", () => { tip.hidden = true; });
+  }
+  tip.addEventListener("mouseenter", () => clearTimeout(hideTimer));
+  tip.addEventListener("mouseleave", hideSoon);
+  document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") tip.hidden = true; });
 }
 
 function themeSwitch() {
   const button = document.querySelector('[data-role="theme"]');
   if (!button) return;
   const order = ["auto", "light", "dark"];
-  const show = (t) => {
-    button.textContent = `Theme: ${t}`;
-    button.setAttribute("aria-label", `Colour theme: ${t === "auto" ? "automatic" : t}. Change theme`);
-  };
   let theme = document.documentElement.dataset.theme || "auto";
-  show(theme);
+  const show = () => { button.textContent = `Theme: ${theme}`; };
+  show();
   button.addEventListener("click", () => {
     theme = order[(order.indexOf(theme) + 1) % order.length];
     if (theme === "auto") delete document.documentElement.dataset.theme;
     else document.documentElement.dataset.theme = theme;
     try { localStorage.setItem("deepbook-theme", theme === "auto" ? "" : theme); } catch (e) { /* private mode */ }
-    show(theme);
+    show();
     window.dispatchEvent(new Event("deepbook:theme"));
   });
-}
-
-/** Glossary links show their definition on hover and on keyboard focus (Escape hides it). */
-function glossaryTips() {
-  const tip = document.createElement("div");
-  tip.className = "term-tip"; tip.id = "term-tip"; tip.setAttribute("role", "tooltip"); tip.hidden = true;
-  document.body.appendChild(tip);
-  const show = (a) => {
-    tip.textContent = a.dataset.definition;
-    tip.hidden = false;
-    const r = a.getBoundingClientRect();
-    const left = Math.min(window.scrollX + r.left, window.scrollX + document.documentElement.clientWidth - tip.offsetWidth - 8);
-    tip.style.left = `${Math.max(8, left)}px`;
-    tip.style.top = `${window.scrollY + r.bottom + 6}px`;
-    a.setAttribute("aria-describedby", "term-tip");
-  };
-  const hide = () => { tip.hidden = true; };
-  for (const a of document.querySelectorAll("a.term[title]")) {
-    a.dataset.definition = a.title;
-    a.removeAttribute("title");
-    a.addEventListener("mouseenter", () => show(a));
-    a.addEventListener("focus", () => show(a));
-    a.addEventListener("mouseleave", hide);
-    a.addEventListener("blur", hide);
-  }
-  document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") hide(); });
 }
 
 themeSwitch();

@@ -1,6 +1,14 @@
 // Talking to the deepbook server: instant frames over HTTP, live sessions over a WebSocket.
 import { decodeFrame } from "./frame.js";
 
+/** A readable message from an error response (our 422s carry a string, FastAPI's a list). */
+export async function errorText(res) {
+  const body = await res.json().catch(() => ({}));
+  if (typeof body.detail === "string") return body.detail;
+  if (Array.isArray(body.detail)) return body.detail.map((d) => `${(d.loc || []).at(-1)}: ${d.msg}`).join("; ");
+  return `the server answered ${res.status}`;
+}
+
 /** Fetch instant frames, at most one request in flight; the newest pending parameters win. */
 export function instantClient(simId, { onFrame, onError }) {
   let busy = false, pending = null, closed = false;
@@ -10,12 +18,8 @@ export function instantClient(simId, { onFrame, onError }) {
       const res = await fetch(`/api/sims/${simId}`, {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(params),
       });
-      if (!res.ok) {
-        const body = await res.json().catch(() => ({}));
-        onError(body.detail || `the server answered ${res.status}`);
-      } else if (!closed) {
-        onFrame(decodeFrame(await res.arrayBuffer()));
-      }
+      if (!res.ok) onError(await errorText(res));
+      else if (!closed) onFrame(decodeFrame(await res.arrayBuffer()));
     } catch (e) {
       if (!closed) onError(`could not reach the server (${e.message})`);
     } finally {
@@ -29,38 +33,47 @@ export function instantClient(simId, { onFrame, onError }) {
   };
 }
 
-/** A live session: JSON messages out, binary frames and JSON errors in; reconnects on loss. */
+const GONE = 1008; // the server has no such live simulation: do not retry
+const FULL = 1013; // the server is full: retry, slowly
+
+/** A live session: JSON messages out, binary frames and JSON messages in; reconnects on loss. */
 export function liveClient(simId, { onFrame, onError, onOpen, onState }) {
-  let ws = null, closed = false, retry = 250;
+  let ws = null, closed = false, retry = 250, timer = 0, lastError = "";
   const queue = [];
   function connect() {
+    if (closed) return;
     const proto = location.protocol === "https:" ? "wss" : "ws";
     ws = new WebSocket(`${proto}://${location.host}/ws/sims/${simId}`);
     ws.binaryType = "arraybuffer";
     ws.onopen = () => { retry = 250; onOpen(); while (queue.length) ws.send(queue.shift()); };
     ws.onmessage = (ev) => {
-      if (typeof ev.data === "string") {
+      try {
+        if (typeof ev.data !== "string") { onFrame(decodeFrame(ev.data)); return; }
         const msg = JSON.parse(ev.data);
-        if (msg.type === "error") onError(msg.message, msg.param);
+        if (msg.type === "error") { lastError = msg.message; onError(msg.message, msg.param); }
         else if (msg.type === "state") onState(msg);
-      } else {
-        onFrame(decodeFrame(ev.data));
+      } catch (e) {
+        onError(`a message from the server could not be read (${e.message})`);
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (closed) return;
-      onError("connection lost; reconnecting…");
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 5000);
+      if (ev.code === GONE) return;
+      if (ev.code === FULL) retry = Math.max(retry, 10000);
+      else onError("connection lost; reconnecting…");
+      if (ev.code === FULL && lastError) onError(`${lastError}; trying again in ${retry / 1000} s`);
+      timer = setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 30000);
     };
   }
   connect();
   return {
     send(msg) {
       const text = JSON.stringify(msg);
-      if (ws.readyState === WebSocket.OPEN) ws.send(text); else if (msg.type !== "ack") queue.push(text);
+      if (ws && ws.readyState === WebSocket.OPEN) ws.send(text);
+      else if (msg.type !== "ack" && msg.type !== "visible") queue.push(text);
     },
-    close() { closed = true; ws.close(); },
+    close() { closed = true; clearTimeout(timer); if (ws) ws.close(); },
   };
 }
 

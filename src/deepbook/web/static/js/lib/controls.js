@@ -38,14 +38,13 @@ function urlValue(v) {
   return typeof v === "number" ? String(Number(v.toPrecision(6))) : String(v);
 }
 
-/** Update the <output> next to every range control. */
-export function showValues(form) {
-  for (const el of form.querySelectorAll("input[type=range]")) {
-    const out = form.querySelector(`[data-role="out-${el.name}"]`);
-    const v = fmt(controlValue(form, el));
-    if (out) out.textContent = v;
-    if ("logMin" in el.dataset) el.setAttribute("aria-valuetext", v);
-  }
+/** Show a range control's value in its <output> (and, for log sliders, to screen readers). */
+function showValue(form, el) {
+  if (el.type !== "range") return;
+  const out = form.querySelector(`[data-role="out-${el.name}"]`);
+  const v = fmt(controlValue(form, el));
+  if (out) out.textContent = v;
+  if ("logMin" in el.dataset) el.setAttribute("aria-valuetext", v);
 }
 
 /** Set one control programmatically (e.g. a click on the map sets the start point). */
@@ -53,20 +52,33 @@ export function setParam(form, name, value) {
   const el = form.elements[name];
   if (!el) return;
   delete el.dataset.exact;
-  el.value = el.dataset && "logMin" in el.dataset
+  el.value = "logMin" in el.dataset
     ? Math.round((Math.log10(value) - Number(el.dataset.logMin)) * Number(el.dataset.logSteps)) : value;
-  showValues(form);
+  showValue(form, el);
 }
 
-/** Put non-default values in the page URL as `<sim>.<param>=value`, so a link reproduces them. */
+let urlTimer = 0, pendingUrl = null;
+
+/** Put non-default values in the page URL as `<sim>.<param>=value`, so a link reproduces them.
+ *  Returns the new query string; the address bar is rewritten at most every 200 ms (browsers
+ *  throttle history.replaceState), the last change always included. */
 export function syncUrl(simId, values, defaults) {
-  const url = new URL(location.href);
+  const url = new URL(pendingUrl || location.href);
   for (const [name, v] of Object.entries(values)) {
     const key = `${simId}.${name}`, s = urlValue(v), d = defaults[name];
     const same = typeof v === "number" ? Math.abs(v - Number(d)) < 1e-9 * Math.max(1, Math.abs(v)) : s === d;
     if (same) url.searchParams.delete(key); else url.searchParams.set(key, s);
   }
-  history.replaceState(history.state, "", url);
+  if (urlTimer) {
+    pendingUrl = url.href; // written when the timer ends
+  } else {
+    history.replaceState(history.state, "", url);
+    const flush = () => {
+      urlTimer = 0;
+      if (pendingUrl) { history.replaceState(history.state, "", pendingUrl); pendingUrl = null; urlTimer = setTimeout(flush, 200); }
+    };
+    urlTimer = setTimeout(flush, 200);
+  }
   return url.search;
 }
 
@@ -75,12 +87,12 @@ export function bindControls(form, onChange) {
   const handler = (ev) => {
     if (!ev.target.name) return;
     delete ev.target.dataset.exact;
-    showValues(form);
+    showValue(form, ev.target);
     onChange(readParams(form), ev.target.name);
   };
   const stop = (ev) => ev.preventDefault();
   form.addEventListener("input", handler);
   form.addEventListener("submit", stop);
-  showValues(form);
+  for (const el of form.querySelectorAll("input[type=range]")) showValue(form, el);
   return () => { form.removeEventListener("input", handler); form.removeEventListener("submit", stop); };
 }

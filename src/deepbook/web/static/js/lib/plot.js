@@ -33,14 +33,29 @@ export function makeCanvas(parent, { label, className } = {}) {
   };
 }
 
-/** Theme colours from CSS custom properties (re-read on every draw, so theme switches apply). */
-export function colors(el) {
-  const cs = getComputedStyle(el);
-  const v = (name) => cs.getPropertyValue(name).trim();
+let themeEpoch = 0; // bumped when the theme changes, invalidating resolved colours
+window.addEventListener("deepbook:theme", () => { themeEpoch++; });
+matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => { themeEpoch++; });
+const resolved = new Map();
+let probe = null;
+
+/** A CSS colour (custom properties may hold light-dark()) as a value canvas accepts. */
+function resolve(name) {
+  const key = `${themeEpoch}${name}`;
+  if (!resolved.has(key)) {
+    if (!probe) { probe = document.createElement("span"); probe.hidden = true; document.body.appendChild(probe); }
+    probe.style.color = `var(${name}, currentColor)`;
+    resolved.set(key, getComputedStyle(probe).color);
+  }
+  return resolved.get(key);
+}
+
+/** Theme colours for drawing; resolved once per theme. */
+export function colors() {
   return {
-    fg: v("--fg"), muted: v("--muted"), grid: v("--plot-grid"), axis: v("--plot-axis"),
-    text: v("--plot-text"), panel: v("--panel"), bg: v("--bg"), accent: v("--accent"), bad: v("--bad"),
-    series: (id) => v(`--series-${id}`) || v("--fg"),
+    fg: resolve("--fg"), muted: resolve("--muted"), grid: resolve("--plot-grid"), axis: resolve("--plot-axis"),
+    text: resolve("--plot-text"), panel: resolve("--panel"), bg: resolve("--bg"), accent: resolve("--accent"),
+    bad: resolve("--bad"), series: (id) => resolve(`--series-${id}`),
   };
 }
 

@@ -17,7 +17,8 @@ function base(root, ctx) {
       const search = syncUrl(ctx.simId, values, ctx.defaults);
       if (link) link.href = `/sims/${ctx.simId}${search ? filterSearch(search, ctx.simId) : ""}`;
     },
-    say(text) { status.textContent = text; },
+    /** Announce a change of state (a polite live region: say little, and only what changed). */
+    say(text) { if (status.textContent !== text) status.textContent = text; },
   };
 }
 
@@ -45,49 +46,60 @@ export function instantSim(root, ctx, render) {
   return { ...b, destroy() { unbind(); client.close(); cancelAnimationFrame(raf); } };
 }
 
-/** A live sim: a WebSocket session; frames are acknowledged after they are drawn. */
-export function liveSim(root, ctx, { render, reset }) {
+/** A live sim: a WebSocket session; frames are acknowledged after they are drawn.
+ *  render(frame, values) returns false for a frame it could not use (a stale delta). */
+export function liveSim(root, ctx, { render }) {
   const b = base(root, ctx);
-  let values = readParams(b.form), raf = 0, queue = [], lastStep = null;
+  let values = readParams(b.form), raf = 0, queue = [], playing = false, step = null;
   const buttons = Object.fromEntries(
     [...root.querySelectorAll("[data-action]")].map((el) => [el.dataset.action, el]));
-  const pressed = (on) => buttons.play.setAttribute("aria-pressed", String(on));
+  // The server's word on playing, in the order its messages arrived.
+  const setPlaying = (on) => {
+    if (on === playing) return;
+    playing = on;
+    buttons.play.setAttribute("aria-pressed", String(on));
+    if (on) b.say("Running.");
+    else if (step !== null) b.say(`Paused at step ${step}.`);
+  };
   const client = liveClient(ctx.simId, {
     onOpen() { client.send({ type: "start", params: values }); },
     onFrame(frame) {
+      step = frame.meta.step;
+      setPlaying(frame.meta.playing);
+      if (frame.meta.done) b.say(`Finished after ${step} steps.`);
+      else if (!frame.meta.playing) b.say(`Step ${step}.`); // a step, a reset, new settings
       queue.push(frame);
       if (!raf) raf = requestAnimationFrame(flush);
     },
+    onState(state) { setPlaying(state.playing); },
     onError(message, param) { b.say(param ? `Refused: ${message}` : message); },
-    onState(state) {
-      pressed(state.playing);
-      if (!state.playing && lastStep !== null) b.say(`Paused at step ${lastStep}.`);
-    },
   });
   function flush() {
     raf = 0;
-    const frames = queue; queue = [];
-    for (const f of frames) render(f, values);
+    let frames = queue;
+    queue = [];
+    const full = frames.findLastIndex((f) => f.meta.full);
+    if (full > 0) frames = frames.slice(full); // older pictures would be drawn over at once
+    let drew = false;
+    for (const f of frames) drew = render(f, values) !== false || drew;
     const last = frames[frames.length - 1];
     if (!last) return;
-    b.drawn();
-    pressed(last.meta.playing);
-    lastStep = last.meta.step;
+    if (drew) b.drawn();
     client.send({ type: "ack", seq: last.meta.seq });
   }
   const act = (type) => () => { b.used(); client.send({ type }); };
-  const handlers = {
-    play: act("play"), pause: act("pause"), reset: act("reset"),
-    step: () => { b.used(); client.send({ type: "step", n: 1 }); },
-  };
+  const handlers = { play: act("play"), pause: act("pause"), reset: act("reset"), step: act("step") };
   for (const [name, fn] of Object.entries(handlers)) buttons[name].addEventListener("click", fn);
-  const restart = (v) => { values = v; reset(); client.send({ type: "start", params: v }); };
+  const restart = (v) => { values = v; client.send({ type: "start", params: v }); };
   const unbind = bindControls(b.form, (v) => { b.used(); b.saveUrl(v); restart(v); });
   const visible = { page: !document.hidden, view: true };
   const sendVisible = () => client.send({ type: "visible", value: visible.page && visible.view });
   const onVis = () => { visible.page = !document.hidden; sendVisible(); };
   document.addEventListener("visibilitychange", onVis);
-  const io = new IntersectionObserver(([e]) => { visible.view = e.isIntersecting; sendVisible(); });
+  const io = new IntersectionObserver((entries) => {
+    visible.view = entries.at(-1).isIntersecting;
+    sendVisible();
+  });
   io.observe(root);
   return {
     ...b,

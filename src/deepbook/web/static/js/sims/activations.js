@@ -17,7 +17,7 @@ export function mount(root, ctx) {
 
   function drawPlot(c2d, w, h) {
     if (!frame) return;
-    const c = colors(root), z = frame.arrays.z.data, n = z.length;
+    const c = colors(), z = frame.arrays.z.data, n = z.length;
     const fns = frame.meta.functions, Y = frame.arrays.y.data, D = frame.arrays.dy.data;
     let lo = -1.1, hi = 1.1;
     fns.forEach((_, k) => {
@@ -53,7 +53,7 @@ export function mount(root, ctx) {
 
   function drawBars(c2d, w, h) {
     if (!frame) return;
-    const c = colors(root), fns = frame.meta.functions, depth = frame.meta.depth;
+    const c = colors(), fns = frame.meta.functions, depth = frame.meta.depth;
     const logs = fns.map((f) => (f.product > 0 ? Math.log10(f.product) : null));
     const finite = logs.filter((v) => v !== null);
     const lo = Math.min(-3, Math.floor(Math.min(...finite, 0)) - 1), hi = Math.max(1, Math.ceil(Math.max(...finite, 0)) + 1);
@@ -81,7 +81,7 @@ export function mount(root, ctx) {
 
   function renderTable() {
     const rows = frame.meta.functions.map((f) =>
-      `<tr><td><span class="swatch" data-series="${f.id}"></span> ${f.label}</td><td>${fmt(f.value)}</td><td>${fmt(f.slope)}</td><td>${fmt(f.product)}</td></tr>`);
+      `<tr><td><span class="swatch" style="--series: var(--series-${f.id})"></span> ${f.label}</td><td>${fmt(f.value)}</td><td>${fmt(f.slope)}</td><td>${fmt(f.product)}</td></tr>`);
     table.tBodies[0].innerHTML = rows.join("");
   }
 

@@ -12,8 +12,15 @@ const tidy = (v) => (Math.abs(v) < 1e-6 ? 0 : v); // coordinates: 1e-38 is zero 
 export function mount(root, ctx) {
   const stage = root.querySelector('[data-role="stage"]');
   stage.classList.add("gd-stage");
-  const map = makeCanvas(stage, { label: "Loss landscape with optimiser paths; click to choose the start point", className: "gd-map" });
+  const map = makeCanvas(stage, { label: "Loss landscape with the optimisers' paths", className: "gd-map" });
   map.canvas.tabIndex = 0;
+  const hint = document.createElement("p");
+  hint.className = "visually-hidden";
+  hint.id = `${ctx.simId}-map-hint`;
+  hint.textContent = "Click to set the start point, or use the arrow keys (Shift for bigger steps).";
+  stage.appendChild(hint);
+  map.canvas.setAttribute("aria-describedby", hint.id);
+  map.canvas.setAttribute("aria-roledescription", "start-point map");
   const loss = makeCanvas(stage, { label: "Loss against step, log scale", className: "gd-loss" });
   const legend = document.createElement("ul");
   legend.className = "gd-legend";
@@ -21,7 +28,7 @@ export function mount(root, ctx) {
   stage.appendChild(legend);
 
   const field = document.createElement("canvas");
-  let meta = null, paths = [], count = 0, extent = 3, lastSay = 0;
+  let meta = null, paths = [], count = 0, extent = 3, diverged = new Set(), legendText = "";
 
   function box(w, h) {
     const s = Math.min(w - MAP_PAD.l - MAP_PAD.r, h - MAP_PAD.t - MAP_PAD.b);
@@ -30,7 +37,7 @@ export function mount(root, ctx) {
 
   function drawMap(c2d, w, h) {
     if (!meta) return;
-    const c = colors(root), b = box(w, h);
+    const c = colors(), b = box(w, h);
     c2d.imageSmoothingEnabled = true;
     c2d.drawImage(field, b.x, b.y, b.w, b.h);
     const { X, Y } = axes(c2d, b, [-extent, extent], [-extent, extent], c, {});
@@ -59,13 +66,15 @@ export function mount(root, ctx) {
 
   function drawLoss(c2d, w, h) {
     if (!meta) return;
-    const c = colors(root), b = { x: 40, y: 18, w: w - 50, h: h - 48 };
+    const c = colors(), b = { x: 40, y: 18, w: w - 50, h: h - 48 };
     let lo = Infinity, hi = -Infinity;
     for (const p of paths) for (const v of p.loss) if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     if (!Number.isFinite(lo)) { lo = 1e-3; hi = 1; }
     const y0 = Math.max(-12, Math.floor(Math.log10(lo))), y1 = Math.max(y0 + 1, Math.ceil(Math.log10(hi)));
     const steps = Math.max(20, count - 1);
     const { X, Y } = axes(c2d, b, [0, steps], [y0, y1], c, { logY: true, xLabel: "step", yLabel: "loss − minimum" });
+    c2d.save(); c2d.font = "12px system-ui, sans-serif"; c2d.fillStyle = c.text; c2d.textAlign = "right";
+    c2d.fillText(`step ${meta.step}`, b.x + b.w, b.y - 4); c2d.restore();
     meta.optimisers.forEach((o, k) => {
       const p = paths[k], n = o.diverged_at === null ? p.loss.length : Math.min(p.loss.length, o.diverged_at);
       const xs = Array.from({ length: n }, (_, i) => i);
@@ -75,10 +84,13 @@ export function mount(root, ctx) {
   }
 
   function renderLegend() {
+    const text = meta.optimisers.map((o) => `${o.id}${o.diverged_at}${o.loss.toPrecision(3)}${o.x.toPrecision(3)}${o.y.toPrecision(3)}`).join();
+    if (text === legendText) return;
+    legendText = text;
     legend.replaceChildren(...meta.optimisers.map((o) => {
       const li = document.createElement("li");
       const sw = document.createElement("span");
-      sw.className = "swatch"; sw.dataset.series = o.id;
+      sw.className = "swatch"; sw.style.setProperty("--series", `var(--series-${o.id})`);
       const text = document.createElement("span");
       if (o.diverged_at !== null) {
         text.className = "diverged";
@@ -92,8 +104,8 @@ export function mount(root, ctx) {
   }
 
   function render(frame) {
-    const m = frame.meta, pts = frame.arrays.points;
-    if (m.since === 0) {
+    const m = frame.meta, pts = frame.arrays.points, [K, n] = pts.shape;
+    if (m.full) {
       const f = frame.arrays.field, [rows, cols] = f.shape;
       const img = fieldImage(f.data, rows, cols, { bands: 16, scale: 3 });
       field.width = img.width; field.height = img.height;
@@ -101,10 +113,11 @@ export function mount(root, ctx) {
       extent = m.extent;
       paths = m.optimisers.map(() => ({ x: [], y: [], loss: [] }));
       count = 0;
-    } else if (m.since !== count) {
-      return; // a delta from before the last restart
+      diverged = new Set();
+    } else if (!meta || m.step - n !== count - 1) {
+      return false; // a delta from before the last restart
     }
-    const [K, n] = pts.shape, d = pts.data;
+    const d = pts.data;
     for (let k = 0; k < K; k++) {
       for (let i = 0; i < n; i++) {
         const o = 3 * (k * n + i);
@@ -114,16 +127,18 @@ export function mount(root, ctx) {
     count += n;
     meta = m;
     map.redraw(); loss.redraw(); renderLegend();
-    const now = performance.now();
-    if (!m.playing || now - lastSay > 1000) {
-      lastSay = now;
-      sim.say(m.done ? `Finished after ${m.step} steps.` : `Step ${m.step}${m.playing ? " (running)" : ""}.`);
+    for (const o of m.optimisers) {
+      if (o.diverged_at !== null && !diverged.has(o.id)) {
+        diverged.add(o.id);
+        sim.say(`${o.label} diverged at step ${o.diverged_at}.`);
+      }
     }
+    return true;
   }
 
   map.setDraw(drawMap);
   loss.setDraw(drawLoss);
-  const sim = liveSim(root, ctx, { render, reset() {} });
+  const sim = liveSim(root, ctx, { render });
 
   function moveStart(x, y) {
     const clamp = (v) => Math.max(-extent, Math.min(extent, Math.round(v * 100) / 100));
@@ -149,7 +164,7 @@ export function mount(root, ctx) {
   return {
     destroy() {
       map.canvas.removeEventListener("click", onClick); map.canvas.removeEventListener("keydown", onKey);
-      sim.destroy(); map.destroy(); loss.destroy(); legend.remove();
+      sim.destroy(); map.destroy(); loss.destroy(); legend.remove(); hint.remove();
     },
   };
 }
