@@ -70,7 +70,7 @@ def vgg16() -> nn.Module:
 
 
 def resnet(blocks: tuple[int, int, int, int]) -> int:
-    """Parameters of a bottleneck ResNet (He et al. 2016) with batch norm, counted by building it."""
+    """Parameters of a bottleneck ResNet (He et al. 2016) with batch norm, built to count."""
 
     def bn(c: int) -> nn.Module:
         return nn.BatchNorm2d(c, device=META)
