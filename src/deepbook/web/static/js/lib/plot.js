@@ -59,6 +59,12 @@ export function colors() {
   };
 }
 
+/** A canvas font that grows with the page's root font size (larger on projectors). */
+export function font(px) {
+  const scale = parseFloat(getComputedStyle(document.documentElement).fontSize) / 16 || 1;
+  return `${Math.round(px * scale)}px system-ui, sans-serif`;
+}
+
 /** "Nice" tick values covering [lo, hi] with about n ticks. */
 export function ticks(lo, hi, n = 6) {
   const span = hi - lo, raw = span / n, mag = 10 ** Math.floor(Math.log10(raw));
@@ -74,7 +80,7 @@ export function axes(ctx, box, xDom, yDom, c, { xLabel = "", yLabel = "", logY =
   const X = (x) => box.x + ((x - x0) / (x1 - x0)) * box.w;
   const Y = (y) => box.y + box.h - (((logY ? Math.log10(y) : y) - y0) / (y1 - y0)) * box.h;
   ctx.save();
-  ctx.font = "11px system-ui, sans-serif";
+  ctx.font = font(11);
   ctx.lineWidth = 1;
   ctx.strokeStyle = c.grid; ctx.fillStyle = c.text;
   ctx.textAlign = "center"; ctx.textBaseline = "top";

@@ -2,7 +2,7 @@
 // and the product of slopes through n layers as bars on a log scale.
 import { fmt } from "../lib/controls.js";
 import { instantSim } from "../lib/sim.js";
-import { axes, colors, line, makeCanvas } from "../lib/plot.js";
+import { axes, colors, font, line, makeCanvas } from "../lib/plot.js";
 
 export function mount(root, ctx) {
   const stage = root.querySelector('[data-role="stage"]');
@@ -59,13 +59,13 @@ export function mount(root, ctx) {
     const lo = Math.min(-3, Math.floor(Math.min(...finite, 0)) - 1), hi = Math.max(1, Math.ceil(Math.max(...finite, 0)) + 1);
     const box = { x: 90, y: 22, w: w - 170, h: h - 52 };
     c2d.save();
-    c2d.font = "12px system-ui, sans-serif"; c2d.fillStyle = c.text; c2d.textBaseline = "bottom";
+    c2d.font = font(12); c2d.fillStyle = c.text; c2d.textBaseline = "bottom";
     c2d.fillText(`f′(z)ⁿ: n = ${depth} layer${depth > 1 ? "s" : ""}, z = ${fmt(frame.meta.probe)} (log scale)`, 8, 16);
     c2d.restore();
     const { X } = axes(c2d, box, [lo, hi], [0, 1], c, { yTicks: false, xFormat: (t) => (Number.isInteger(t) ? `1e${t}` : "") });
     const rowH = box.h / Math.max(fns.length, 1);
     c2d.save();
-    c2d.font = "12px system-ui, sans-serif"; c2d.textBaseline = "middle";
+    c2d.font = font(12); c2d.textBaseline = "middle";
     fns.forEach((f, k) => {
       const yc = box.y + rowH * (k + 0.5), bh = Math.min(18, rowH * 0.6);
       c2d.fillStyle = c.text; c2d.textAlign = "right"; c2d.fillText(f.label, box.x - 6, yc);

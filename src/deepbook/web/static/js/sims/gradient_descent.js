@@ -4,7 +4,7 @@
 import { fmt, setParam } from "../lib/controls.js";
 import { fieldImage } from "../lib/colormap.js";
 import { liveSim } from "../lib/sim.js";
-import { axes, colors, line, makeCanvas } from "../lib/plot.js";
+import { axes, colors, font, line, makeCanvas } from "../lib/plot.js";
 
 const MAP_PAD = { l: 30, r: 8, t: 8, b: 24 };
 const tidy = (v) => (Math.abs(v) < 1e-6 ? 0 : v); // coordinates: 1e-38 is zero on this map
@@ -73,7 +73,7 @@ export function mount(root, ctx) {
     const y0 = Math.max(-12, Math.floor(Math.log10(lo))), y1 = Math.max(y0 + 1, Math.ceil(Math.log10(hi)));
     const steps = Math.max(20, count - 1);
     const { X, Y } = axes(c2d, b, [0, steps], [y0, y1], c, { logY: true, xLabel: "step", yLabel: "loss − minimum" });
-    c2d.save(); c2d.font = "12px system-ui, sans-serif"; c2d.fillStyle = c.text; c2d.textAlign = "right";
+    c2d.save(); c2d.font = font(12); c2d.fillStyle = c.text; c2d.textAlign = "right";
     c2d.fillText(`step ${meta.step}`, b.x + b.w, b.y - 4); c2d.restore();
     meta.optimisers.forEach((o, k) => {
       const p = paths[k], n = o.diverged_at === null ? p.loss.length : Math.min(p.loss.length, o.diverged_at);
