@@ -12,7 +12,6 @@ What each number means and how it is taken: docs/performance.md.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import platform
 import statistics
@@ -29,19 +28,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_live_server() -> Any:
-    """tests/ is not a package: load tests/live_server.py by its path."""
-    spec = importlib.util.spec_from_file_location(
-        "deepbook_bench_live_server", ROOT / "tests" / "live_server.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(ROOT / "tests"))
+import live_server  # noqa: E402  (shared with the browser tests)
 
-
-live_server = _load_live_server()
 CHROMIUM, CHROMIUM_ARGS = live_server.CHROMIUM, live_server.CHROMIUM_ARGS
 
 

@@ -9,10 +9,8 @@ of every page in test-artifacts/ (set DEEPBOOK_SCREENSHOTS=1 to save them always
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,18 +26,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 TIMEOUT_MS = 20_000
 
 
-def _load_live_server() -> Any:
-    """tests/ is not a package: load tests/live_server.py by its path."""
-    path = Path(__file__).resolve().parents[1] / "live_server.py"
-    spec = importlib.util.spec_from_file_location("deepbook_tests_live_server", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+import live_server  # noqa: E402  (tests/ is on pytest's pythonpath)
 
-
-live_server = _load_live_server()
 CHROMIUM, CHROMIUM_ARGS = live_server.CHROMIUM, live_server.CHROMIUM_ARGS
 
 
