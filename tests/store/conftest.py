@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+import conftest_pg
 from deepbook.store import Base, make_engine, make_sessionmaker, migrate
 
-
-def _load_conftest_pg() -> ModuleType:
-    """Import tests/conftest_pg.py whether or not tests/ is on sys.path."""
-    if "conftest_pg" not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "conftest_pg.py"
-        spec = importlib.util.spec_from_file_location("conftest_pg", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["conftest_pg"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["conftest_pg"]
-
-
-conftest_pg = _load_conftest_pg()
 _db_numbers = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start one PostgreSQL server for the session and yield its URL."""
-    url, stop = conftest_pg.start_postgres(tmp_path_factory.mktemp("pg"))
-    try:
-        yield url
-    finally:
-        stop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

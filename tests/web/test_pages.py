@@ -2,6 +2,9 @@
 
 import re
 
+import pytest
+
+import conftest_pg
 from deepbook.content import load_course
 from deepbook.settings import Settings
 
@@ -76,11 +79,15 @@ def test_bad_form_answers_and_unknown_pages(client):
     assert client.get("/sims/nope").status_code == 404
 
 
-def test_progress_survives_a_restart(settings):
+@pytest.mark.parametrize("db", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_progress_survives_a_restart(settings, db, request):
     from fastapi.testclient import TestClient
 
     from deepbook.web.app import create_app
 
+    if db == "postgresql":
+        url = conftest_pg.create_database(request.getfixturevalue("pg_server"), "web_restart")
+        settings = settings.model_copy(update={"database_url": url})
     with TestClient(create_app(settings)) as c:
         c.post("/api/answers", json={"question_id": "backprop-softmax-loss", "choice": 2})
     with TestClient(create_app(settings)) as c:
