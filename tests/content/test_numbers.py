@@ -172,6 +172,22 @@ CLAIMS = [
     ("neurons-and-layers", "786,432", nn.Linear(3072, 256, device=META).weight.numel()),
     ("backpropagation", "0.408", round(softmax_loss(), 3)),
     ("backpropagation", "391", math.ceil(50_000 / 128)),
+    (
+        "training-techniques",
+        "0.059",
+        round(math.sqrt(2 / params(nn.Conv2d(64, 1, 3, bias=False, device=META))), 3),
+    ),  # He init, fan-in 576
+    ("generative-models", "22.6", round(math.sqrt(512), 1)),
+    ("network-playground", "42", params(nn.Sequential(nn.Linear(2, 8), nn.Linear(8, 2)))),
+    (
+        "network-playground",
+        "114",
+        params(nn.Sequential(nn.Linear(2, 8), nn.Linear(8, 8), nn.Linear(8, 2))),
+    ),
+    ("network-playground", "37", 8 * 9 // 2 + 1),  # regions of 8 lines in general position
+    ("connections", "20,490", params(nn.Linear(2048, 10))),
+    ("connections", "23,508,032", resnet((3, 4, 6, 3)) - params(nn.Linear(2048, 1000))),
+    ("connections", "614,400", 2 * 640 * 480),  # a flow field: (u, v) per pixel
 ]
 
 
