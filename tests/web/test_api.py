@@ -101,3 +101,10 @@ def test_openapi_describes_every_http_route(client):
     paths = client.get("/openapi.json").json()["paths"]
     for p in ("/healthz", "/api/sims", "/api/sims/{sim_id}", "/api/answers", "/api/events", "/"):
         assert p in paths
+
+
+def test_pages_are_compressed_and_frames_are_not(client):
+    page = client.get("/chapters/backpropagation", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip"
+    frame = client.post("/api/sims/activations", json={}, headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in frame.headers

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from deepbook import __version__
 from deepbook.content import check, load_course
@@ -112,6 +113,14 @@ def create_app(settings: Settings) -> FastAPI:
         )
         return page
 
+    # Pages, scripts and styles go out compressed (a chapter's HTML shrinks ~5×); frames do not:
+    # they are small, already dense, and latency matters more than bytes for them.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=1000,
+        compresslevel=6,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, api.FRAME_TYPE),
+    )
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(live.router)
