@@ -37,7 +37,9 @@ def test_first_use_only_whole_words_longest_form_first():
 
 def test_no_links_in_headings_or_existing_links():
     m = Matcher(_terms(("layer", "layers")))
-    html = to_html("## Layers first\n\nSee [the layers](/x), then layers.\n", m)
+    html = to_html(
+        "## Layers first\n\n| layers |\n|---|\n| x |\n\nSee [the layers](/x), then layers.\n", m
+    )
     assert re.findall(r'data-term="layer"[^>]*>([^<]+)<', html) == ["layers"]
     assert html.count('data-term="layer"') == 1
     assert '<a href="/x">the layers</a>' in html

@@ -79,11 +79,11 @@ def link_terms(state: StateCore) -> None:
     if matcher is None:
         return
     seen: set[str] = state.env.setdefault("glossary_seen", set())
-    in_heading = False
+    in_heading = False  # headings and table headers are labels, not prose
     for block in state.tokens:
-        if block.type == "heading_open":
+        if block.type in ("heading_open", "th_open"):
             in_heading = True
-        elif block.type == "heading_close":
+        elif block.type in ("heading_close", "th_close"):
             in_heading = False
         if block.type != "inline" or in_heading or not block.children:
             continue
