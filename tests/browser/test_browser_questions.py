@@ -103,3 +103,20 @@ def test_answering_by_keyboard_keeps_focus_on_the_question(page: Any) -> None:
     assert page.evaluate("document.activeElement.closest('form')?.dataset.question") == (
         form.get_attribute("data-question")
     )
+
+
+def test_every_question_of_every_chapter_gives_feedback(page: Any) -> None:
+    from deepbook.content import load_course
+    from deepbook.settings import Settings
+
+    course = load_course(Settings().content_dir)
+    assert len(course.chapters) >= 2
+    for ch in course.chapters:
+        page.goto(f"/chapters/{ch.slug}")
+        forms = page.locator("form[data-question]")
+        assert forms.count() == len(ch.questions), ch.slug
+        for q in ch.questions:
+            form = page.locator(f'form[data-question="{q.id}"]')
+            verdict = answer(page, form, q.answer)  # the right option, from the question bank
+            assert verdict == "correct", q.id
+            assert form.locator('[data-role="feedback"] p').nth(1).inner_text().strip(), q.id
