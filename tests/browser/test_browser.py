@@ -102,12 +102,17 @@ def test_chapter_renders_mathml_and_sim(page: Any) -> None:
 # ---- the activations sim (instant) ----------------------------------------------------------
 
 
-def test_slider_keys_redraw_activation_plot(page: Any) -> None:
-    page.goto("/chapters/neurons-and-layers")
+def open_activations(page: Any, path: str) -> tuple[int, str, str]:
+    """Load a page with the activations sim; return its settled frame, plot selector, pixels."""
+    page.goto(path)
     wait_frame(page, "activations", 1)
     before_frame = settle(page, "activations")
     plot = f"{root('activations')} canvas.act-plot"
-    before_pixels = canvas_url(page, plot)
+    return before_frame, plot, canvas_url(page, plot)
+
+
+def test_slider_keys_redraw_activation_plot(page: Any) -> None:
+    before_frame, plot, before_pixels = open_activations(page, "/chapters/neurons-and-layers")
     slider = page.locator("#activations-probe")
     start = float(slider.input_value())
     slider.focus()
@@ -124,11 +129,7 @@ def test_slider_keys_redraw_activation_plot(page: Any) -> None:
 
 
 def test_function_checkbox_toggle_redraws(page: Any) -> None:
-    page.goto("/sims/activations")
-    wait_frame(page, "activations", 1)
-    before_frame = settle(page, "activations")
-    plot = f"{root('activations')} canvas.act-plot"
-    before_pixels = canvas_url(page, plot)
+    before_frame, plot, before_pixels = open_activations(page, "/sims/activations")
     relu = page.locator(f'{root("activations")} input[name="functions"][value="relu"]')
     assert relu.is_checked()
     relu.focus()

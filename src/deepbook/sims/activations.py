@@ -64,19 +64,18 @@ def value_and_slope(name: str, z: torch.Tensor) -> tuple[torch.Tensor, torch.Ten
 def compute(v: Values) -> Frame:
     """Curves over the range, readings at the probe, and slope products through n layers."""
     z = torch.linspace(v["z_min"], v["z_max"], SAMPLES, dtype=torch.float64)
-    probe = torch.tensor([v["probe"]], dtype=torch.float64)
+    zp = torch.cat([z, torch.tensor([v["probe"]], dtype=torch.float64)])  # the probe rides last
     ys, dys, readings = [], [], []
     for name in v["functions"]:
-        y, dy = value_and_slope(name, z)
-        py, pdy = value_and_slope(name, probe)
-        slope = float(pdy[0])
-        ys.append(y)
-        dys.append(dy)
+        y, dy = value_and_slope(name, zp)
+        slope = float(dy[-1])
+        ys.append(y[:-1])
+        dys.append(dy[:-1])
         readings.append(
             {
                 "id": name,
                 "label": FUNCTIONS[name][0],
-                "value": float(py[0]),
+                "value": float(y[-1]),
                 "slope": slope,
                 "product": abs(slope) ** v["depth"],
             }

@@ -31,6 +31,10 @@ class Landscape:
     f: Surface
     f_min: float
 
+    def loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The surface's height above its minimum (what the paths and the map show)."""
+        return self.f(x, y) - self.f_min
+
 
 LANDSCAPES: dict[str, Landscape] = {
     # Curvatures 1 and 15: plain gradient descent is stable only for lr < 2/15.
@@ -100,10 +104,9 @@ PARAMS = Params(
 @functools.cache
 def field(surface: str) -> np.ndarray:
     """A landscape sampled on a GRID × GRID lattice as log(1 + f - f_min), rows = y, float16."""
-    land = LANDSCAPES[surface]
     t = torch.linspace(-EXTENT, EXTENT, GRID, dtype=torch.float64)
     yy, xx = torch.meshgrid(t, t, indexing="ij")
-    f = (land.f(xx, yy) - land.f_min).clamp_min(0)
+    f = LANDSCAPES[surface].loss(xx, yy).clamp_min(0)
     out = torch.log1p(f).numpy().astype(np.float16)
     out.flags.writeable = False  # shared by every session
     return out
@@ -136,7 +139,7 @@ class Descent:
         self.done = False
 
     def _loss(self, p: torch.Tensor) -> torch.Tensor:
-        return self.land.f(p[0], p[1]) - self.land.f_min
+        return self.land.loss(p[0], p[1])
 
     def step(self, n: int = 1) -> None:
         """Advance every optimiser that has not diverged by n steps (up to MAX_STEPS in all)."""
