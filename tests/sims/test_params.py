@@ -1,47 +1,54 @@
-"""The parameter declaration: typed validation with messages that name the parameter and bounds."""
+"""The parameter declaration: typed values, messages that name the parameter and its bounds."""
+
+from dataclasses import FrozenInstanceError, dataclass
 
 import pytest
 
-from deepbook.sims.params import Bool, Choice, Flags, Float, Int, ParamError, Params
-
-
-def _range(v):
-    if v["lo"] >= v["hi"]:
-        raise ParamError("lo", "must be less than hi")
-
-
-P = Params(
-    (
-        Float("lo", "Low", "", -1, 1, 0.0),
-        Float("hi", "High", "", -1, 1, 0.5),
-        Float("lr", "Rate", "", 1e-4, 10, 0.1, log=True),
-        Int("n", "Count", "", 1, 50, 10),
-        Choice("kind", "Kind", "", options=(("a", "A"), ("b", "B")), default="a"),
-        Flags("fs", "Flags", "", options=(("x", "X"), ("y", "Y")), default=("x",), min_count=1),
-        Bool("on", "On", "", True),
-    ),
-    checks=(_range,),
+from deepbook.sims.params import (
+    Bool,
+    Choice,
+    Flags,
+    Float,
+    Int,
+    ParamError,
+    Params,
+    param,
 )
 
 
-def test_defaults_fill_missing_values():
-    assert P.validate({}) == {
-        "lo": 0.0,
-        "hi": 0.5,
-        "lr": 0.1,
-        "n": 10,
-        "kind": "a",
-        "fs": ("x",),
-        "on": True,
-    }
+@dataclass(frozen=True)
+class S:
+    lo: float = param(Float("Low", min=-1, max=1, default=0.0, group="view"))
+    hi: float = param(Float("High", min=-1, max=1, default=0.5, group="view"))
+    lr: float = param(Float("Rate", min=1e-4, max=10, default=0.1, log=True, hot=True))
+    n: int = param(Int("Count", min=1, max=50, default=10))
+    kind: str = param(Choice("Kind", options=(("a", "A"), ("b", "B")), default="a"))
+    fs: tuple[str, ...] = param(
+        Flags("Flags", options=(("x", "X"), ("y", "Y")), default=("x",), min_count=1)
+    )
+    on: bool = param(Bool("On", default=True, hot=True))
+
+    def __post_init__(self) -> None:
+        if self.lo >= self.hi:
+            raise ParamError("lo", "must be less than hi")
+
+
+P = Params(S)
+
+
+def test_defaults_fill_missing_values_and_values_are_a_frozen_typed_object():
+    v = P.validate({})
+    assert v == S() == S(0.0, 0.5, 0.1, 10, "a", ("x",), True)
+    with pytest.raises(FrozenInstanceError):
+        v.n = 3  # type: ignore[misc]
 
 
 def test_values_are_coerced_to_their_types():
     v = P.validate({"lo": -1, "n": 3.0, "fs": ["y", "x"], "on": "0", "kind": "b"})
-    assert v["lo"] == -1.0 and isinstance(v["lo"], float)
-    assert v["n"] == 3 and isinstance(v["n"], int)
-    assert v["fs"] == ("x", "y")  # declaration order, not input order
-    assert v["on"] is False and v["kind"] == "b"
+    assert v.lo == -1.0 and isinstance(v.lo, float)
+    assert v.n == 3 and isinstance(v.n, int)
+    assert v.fs == ("x", "y")  # declaration order, not input order
+    assert v.on is False and v.kind == "b"
 
 
 @pytest.mark.parametrize(
@@ -49,6 +56,8 @@ def test_values_are_coerced_to_their_types():
     [
         ({"lr": 50}, "lr", "between 0.0001 and 10"),
         ({"lr": 0}, "lr", "between 0.0001 and 10"),
+        ({"lr": 10**400}, "lr", "expected a number"),  # too large for a float: no OverflowError
+        ({"n": 10**400}, "n", "between 1 and 50"),
         ({"n": 0}, "n", "between 1 and 50"),
         ({"n": 2.5}, "n", "whole number"),
         ({"n": True}, "n", "expected a number"),
@@ -71,26 +80,55 @@ def test_bad_input_names_the_parameter_and_why(raw, name, words):
     assert str(e.value).startswith(f"{name}:")
 
 
+def test_messages_never_echo_long_input():
+    with pytest.raises(ParamError) as e:
+        P.validate({"kind": "x" * 5000})
+    assert len(str(e.value)) < 120
+
+
 def test_query_strings_parse_and_bad_entries_are_reported_not_fatal():
     values, problems = P.from_query({"s.n": "7", "s.lr": "100", "s.fs": "x,y", "other": "1"}, "s")
-    assert values["n"] == 7 and values["fs"] == ("x", "y")
-    assert values["lr"] == 0.1  # refused, default kept
+    assert values.n == 7 and values.fs == ("x", "y")
+    assert values.lr == 0.1  # refused, default kept
     assert len(problems) == 1 and problems[0].startswith("lr:")
+
+
+def test_a_query_over_a_base_keeps_the_base_where_it_says_nothing():
+    base = P.validate({"n": 20, "kind": "b"})
+    values, problems = P.from_query({"k.n": "5"}, "k", base)
+    assert (values.n, values.kind, problems) == (5, "b", [])
 
 
 def test_url_encoding_round_trips():
     v = P.validate({"lr": 0.0003, "fs": ["x", "y"], "on": False, "n": 4})
-    query = {f"s.{p.name}": p.to_url(v[p.name]) for p in P.items}
+    query = {f"s.{p.name}": p.to_url(getattr(v, p.name)) for p in P}
     assert P.from_query(query, "s") == (v, [])
 
 
-def test_schema_lists_every_parameter_with_bounds():
+def test_changed_and_hot():
+    a = P.defaults()
+    assert P.changed(a, P.validate({"lr": 1, "on": False})) == {"lr", "on"}
+    assert P.only_hot(a, P.validate({"lr": 1, "on": False}))
+    assert not P.only_hot(a, P.validate({"lr": 1, "n": 3}))
+
+
+def test_schema_lists_every_parameter_with_bounds_group_and_hotness():
     schema = {p["name"]: p for p in P.schema()}
     assert list(schema) == P.names
-    want = {"type": "float", "min": 1e-4, "max": 10, "default": 0.1, "log": True}
+    want = {"type": "float", "min": 1e-4, "max": 10, "default": 0.1, "log": True, "hot": True}
     assert want.items() <= schema["lr"].items()
     assert schema["n"]["type"] == "int" and schema["n"]["max"] == 50
+    assert schema["lo"]["group"] == "view" and schema["n"]["group"] == "settings"
     assert [o["value"] for o in schema["fs"]["options"]] == ["x", "y"]
+
+
+def test_a_field_not_declared_with_param_is_refused():
+    @dataclass(frozen=True)
+    class Bad:
+        x: int = 3
+
+    with pytest.raises(TypeError, match="param"):
+        Params(Bad)
 
 
 def test_every_simulation_declares_valid_defaults():
@@ -99,5 +137,7 @@ def test_every_simulation_declares_valid_defaults():
     for spec in REGISTRY.values():
         defaults = spec.params.defaults()
         assert spec.params.validate({}) == defaults, spec.id
-        for p in spec.params.items:  # a default must survive its own URL encoding
-            assert p.coerce(p.to_url(defaults[p.name])) == defaults[p.name], (spec.id, p.name)
+        for p in spec.params:  # a default must survive its own URL and JSON encodings
+            d = getattr(defaults, p.name)
+            assert p.coerce(p.to_url(d)) == d, (spec.id, p.name)
+            assert p.coerce(p.to_json(d)) == d, (spec.id, p.name)

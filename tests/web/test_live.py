@@ -48,20 +48,20 @@ def test_start_play_ack_pause_step_reset(client):
 def test_bad_messages_get_an_error_and_the_session_keeps_running(client):
     with client.websocket_connect(URL) as ws:
         ws.send_json({"type": "play"})
-        assert "start message first" in error(ws)["message"]
+        assert "start message first" in error(ws)["detail"]
         ws.send_json({"type": "start", "params": {"lr": 50}})
         e = error(ws)
-        assert e["param"] == "lr" and "between 0.0001 and 10" in e["message"]
+        assert e["param"] == "lr" and "between 0.0001 and 10" in e["detail"]
         ws.send_text("{broken")
-        assert "not valid JSON" in error(ws)["message"]
+        assert "not valid JSON" in error(ws)["detail"]
         ws.send_text("[1]")
-        assert "JSON object" in error(ws)["message"]
+        assert "JSON object" in error(ws)["detail"]
         ws.send_json({"type": "explode"})
-        assert "unknown message type" in error(ws)["message"]
+        assert "unknown message type" in error(ws)["detail"]
         ws.send_bytes(b"\x00\x01")
-        assert "binary messages" in error(ws)["message"]
+        assert "binary messages" in error(ws)["detail"]
         ws.send_text("x" * 5000)
-        assert "limit is 4096" in error(ws)["message"]
+        assert "limit is 4096" in error(ws)["detail"]
         ws.send_json({"type": "start", "params": {"surface": "rosenbrock"}})
         assert frame(ws).meta["seq"] == 1
         ws.send_json({"type": "step", "n": 0})
@@ -71,7 +71,7 @@ def test_bad_messages_get_an_error_and_the_session_keeps_running(client):
         ws.send_json({"type": "step", "n": 3})
         assert frame(ws).meta["step"] == 3
         ws.send_text("[" * 1500 + "]" * 1500)  # deeper than the JSON parser recurses
-        assert "not valid JSON" in error(ws)["message"]
+        assert "not valid JSON" in error(ws)["detail"]
         ws.send_json({"type": "visible", "value": "false"})
         assert error(ws)["param"] == "value"
         ws.send_json({"type": "step"})
@@ -87,7 +87,7 @@ def test_a_hidden_view_gets_no_frames_until_visible_again(client):
         assert ws.receive_json() == {"type": "state", "playing": True}  # waits for the ack
         ws.send_json({"type": "ack", "seq": 1})
         ws.send_json({"type": "explode"})  # the next thing to arrive is its error, not a frame
-        assert "unknown message type" in error(ws)["message"]
+        assert "unknown message type" in error(ws)["detail"]
         ws.send_json({"type": "visible", "value": True})
         f = frame(ws)  # the first frame after becoming visible again
         assert f.meta["seq"] == 2 and f.meta["step"] == 1
@@ -113,7 +113,7 @@ def test_sessions_per_client_are_limited(client, settings):
         for _ in range(n):
             stack.enter_context(client.websocket_connect(URL))
         with client.websocket_connect(URL) as extra:
-            assert "live sessions open already" in error(extra)["message"]
+            assert "live sessions open already" in error(extra)["detail"]
     with client.websocket_connect(URL) as ws:  # released on close
         ws.send_json({"type": "start", "params": {}})
         assert frame(ws).meta["seq"] == 1
@@ -122,7 +122,7 @@ def test_sessions_per_client_are_limited(client, settings):
 @pytest.mark.parametrize("path", ["/ws/sims/activations", "/ws/sims/nope"])
 def test_only_live_sims_have_sessions(client, path):
     with client.websocket_connect(path) as ws:
-        assert "no live simulation" in error(ws)["message"]
+        assert "no live simulation" in error(ws)["detail"]
 
 
 def test_a_burst_of_parameter_changes_costs_few_pictures(client, monkeypatch):
@@ -178,7 +178,7 @@ def test_an_engine_failure_is_reported_and_the_session_survives(client, monkeypa
         frame(ws)
         monkeypatch.setattr(gradient_descent.Descent, "step", boom)
         ws.send_json({"type": "step"})
-        assert error(ws)["message"] == "the simulation failed: boom"
+        assert error(ws)["detail"] == "the simulation failed: boom"
         monkeypatch.undo()
         ws.send_json({"type": "reset"})
         assert frame(ws).meta["step"] == 0

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 from deepbook.content.course import SLUGS
 from deepbook.content.loader import Course
 
 REQUIRED_SECTIONS = ("Summary", "Further reading")
 HREF = re.compile(r'href="(/[^"]*)"')
+PRESET_HREF = re.compile(r'href="\?([^"]*)"')
 
 
-def check(course: Course, sim_ids: Iterable[str]) -> list[str]:
-    """Every problem found, as readable lines; empty when the content is sound."""
-    known = set(sim_ids)
+class _Params(Protocol):
+    names: list[str]
+
+    def from_query(self, query: Mapping[str, str], prefix: str) -> tuple[Any, list[str]]: ...
+
+
+class _Spec(Protocol):
+    params: _Params
+
+
+def check(course: Course, sims: Mapping[str, Any] | Iterable[str]) -> list[str]:
+    """Every problem found, as readable lines; empty when the content is sound. With specs (the
+    registry), embed presets and preset links are validated against each sim's parameters."""
+    specs: Mapping[str, _Spec] = sims if isinstance(sims, Mapping) else {}
+    known = set(sims)
     problems = list(course.problems)
     for ch in course.chapters:
         where = str(ch.source)
@@ -38,9 +54,7 @@ def check(course: Course, sim_ids: Iterable[str]) -> list[str]:
             or ch.segments[0].html.lstrip()[:3] != "<p>"
         ):
             problems.append(f"{where}: must open with a paragraph before any heading")
-        for s in ch.segments:
-            if s.kind == "sim" and s.sim not in known:
-                problems.append(f"{where}: embeds unknown simulation {s.sim!r}")
+        problems += check_embeds(ch.segments, where, known, specs)
         if len(ch.questions) < 4:
             problems.append(f"{where}: has {len(ch.questions)} questions; at least 4 are needed")
     ids = Counter(q.id for c in course.chapters for q in c.questions)
@@ -50,6 +64,48 @@ def check(course: Course, sim_ids: Iterable[str]) -> list[str]:
     slugs = Counter(c.slug for c in course.chapters)
     problems += [f"chapter id {s!r} is used {n} times" for s, n in slugs.items() if n > 1]
     return problems + check_glossary(course) + check_links(course, known)
+
+
+def _values(spec: _Spec, key: str, pairs: Iterable[tuple[str, str]], what: str) -> list[str]:
+    pairs = list(pairs)
+    bad = [k for k, _ in pairs if k not in spec.params.names]
+    if bad:
+        return [f"{what}: {bad[0]!r} is not a parameter"]
+    _, errors = spec.params.from_query({f"{key}.{k}": v for k, v in pairs}, key)
+    return [f"{what}: {e}" for e in errors]
+
+
+def check_embeds(
+    segments: Iterable[Any], where: str, known: set[str], specs: Mapping[str, _Spec]
+) -> list[str]:
+    """Embedded sims exist, keys are unique, presets and preset links (`?key.param=v`) fit."""
+    problems = []
+    embeds = {}
+    for s in segments:
+        if s.kind != "sim":
+            continue
+        if s.sim not in known:
+            problems.append(f"{where}: embeds unknown simulation {s.sim!r}")
+            continue
+        if s.key in embeds:
+            problems.append(f"{where}: two embeds share the key {s.key!r}; give one key=...")
+        embeds[s.key] = s.sim
+        if s.sim in specs:
+            problems += _values(specs[s.sim], s.key, s.preset, f"{where}: preset of {s.key}")
+    for s in segments:
+        for query in PRESET_HREF.findall(s.html):
+            pairs = parse_qsl(html.unescape(query), keep_blank_values=True)
+            by_key: dict[str, list[tuple[str, str]]] = {}
+            for name, value in pairs:
+                key, _, param = name.partition(".")
+                by_key.setdefault(key, []).append((param, value))
+            for key, items in by_key.items():
+                what = f"{where}: link ?{html.unescape(query)}"
+                if key not in embeds:
+                    problems.append(f"{what} names {key!r}, which no sim on this page has as key")
+                elif embeds[key] in specs:
+                    problems += _values(specs[embeds[key]], key, items, what)
+    return problems
 
 
 def check_glossary(course: Course) -> list[str]:

@@ -6,6 +6,7 @@ raised one at a time, so `deepbook check` can list them all.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,17 @@ class Segment:
     kind: str  # "html" | "sim"
     html: str
     sim: str = ""
+    key: str = ""  # the embed's key: element ids and URL keys (the sim id unless given)
+    preset: tuple[tuple[str, str], ...] = ()  # the embed's own starting values (URL strings)
+
+
+def parse_sim_info(info: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """`<id> key=k a=1 b=x` → (id, key, (("a", "1"), ("b", "x")))."""
+    words = html.unescape(info).split()
+    sim_id = words[0] if words else ""
+    pairs = [w.partition("=") for w in words[1:]]
+    key = next((v for k, _, v in pairs if k == "key"), sim_id)
+    return sim_id, key, tuple((k, v) for k, _, v in pairs if k != "key")
 
 
 @dataclass
@@ -86,11 +98,11 @@ def split_segments(body_html: str) -> list[Segment]:
     """Cut rendered HTML at sim markers; each sim's intro is the `sim-intro` div after it."""
     parts = SIM_MARKER.split(body_html)
     segments = [Segment("html", parts[0])]
-    for sim_id, rest in zip(parts[1::2], parts[2::2], strict=True):
+    for info, rest in zip(parts[1::2], parts[2::2], strict=True):
         intro, _, after = rest.partition("</div>\n")
-        segments.append(
-            Segment("sim", intro.replace('<div class="sim-intro">', "").strip(), sim_id)
-        )
+        sim_id, key, preset = parse_sim_info(info)
+        body = intro.replace('<div class="sim-intro">', "").strip()
+        segments.append(Segment("sim", body, sim_id, key, preset))
         segments.append(Segment("html", after))
     return [s for s in segments if s.kind == "sim" or s.html.strip()]
 

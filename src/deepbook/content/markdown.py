@@ -1,10 +1,14 @@
 """Markdown → HTML for chapters: CommonMark + tables, LaTeX → MathML, and two `:::` directives.
 
     ::: insight Optional title        a highlighted key-insight callout
-    ::: sim <id>                      embeds a simulation; its body is the "what to try" text
+    ::: sim <id> [key=<key>] [<param>=<value> ...]
+                                      embeds a simulation; its body is the "what to try" text
 
-A sim directive renders as the marker `<!--sim:<id>-->` followed by its intro HTML inside
-`<div class="sim-intro">`; the loader splits chapters on these markers.
+A sim directive renders as the marker `<!--sim:<id> key=... a=b-->` followed by its intro HTML
+inside `<div class="sim-intro">`; the loader splits chapters on these markers. `key` tells two
+embeds of one sim apart (element ids, URL keys `<key>.<param>`); the other pairs are the embed's
+preset values, which stand in for the sim's defaults there. A link whose href is a query
+(`[try k = 1](?knn.k=1)`) sets an embedded sim on the same page to those values.
 """
 
 from __future__ import annotations
@@ -54,8 +58,8 @@ def _render_sim(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) -> s
     tok = tokens[idx]
     if tok.nesting != 1:
         return "</div>\n"
-    sim_id = tok.info.strip()[len("sim") :].strip()  # anything: check() reports unknown ids
-    return f'<!--sim:{html.escape(sim_id)}-->\n<div class="sim-intro">\n'
+    info = tok.info.strip()[len("sim") :].strip()  # anything: check() reports unknown ids
+    return f'<!--sim:{html.escape(info).replace("--", "")}-->\n<div class="sim-intro">\n'
 
 
 def make_parser() -> MarkdownIt:

@@ -1,20 +1,64 @@
-"""Simulation engines: pure Python (PyTorch / NumPy), no web, no database.
+"""Simulation engines: pure Python (PyTorch / NumPy / scikit-learn), no web, no database.
 
-from deepbook.sims import get
-frame = get("activations").run({"depth": 10})
+    from deepbook.sims import get
+    frame = get("activations").run({"depth": 10})
+
+The registry is lazy: importing this package imports no engine, and `get(id)` imports only that
+engine's module (so a notebook that uses `activations` never imports scikit-learn).
 """
 
-from deepbook.sims import activations, gradient_descent
-from deepbook.sims.base import LiveSim, SimSpec
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator, Mapping
+
+from deepbook.sims.base import AnySpec, LiveSim, Loaded, SimSpec
 from deepbook.sims.frames import Frame, decode, encode
 from deepbook.sims.params import ParamError
 
-REGISTRY: dict[str, SimSpec] = {s.id: s for s in (activations.SPEC, gradient_descent.SPEC)}
+# id → module defining SPEC; the order is the order of /api/sims.
+MODULES = {
+    "activations": "deepbook.sims.activations",
+    "gradient_descent": "deepbook.sims.gradient_descent",
+}
 
 
-def get(sim_id: str) -> SimSpec:
+class Registry(Mapping[str, AnySpec]):
+    """Simulation id → spec, importing each engine module on first use."""
+
+    def __init__(self, modules: Mapping[str, str]) -> None:
+        self.modules = dict(modules)
+
+    def __getitem__(self, sim_id: str) -> AnySpec:
+        spec: AnySpec = importlib.import_module(self.modules[sim_id]).SPEC
+        return spec
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.modules)
+
+    def __len__(self) -> int:
+        return len(self.modules)
+
+    def __contains__(self, sim_id: object) -> bool:
+        return sim_id in self.modules
+
+
+REGISTRY = Registry(MODULES)
+
+
+def get(sim_id: str) -> AnySpec:
     """The simulation with this id (KeyError if there is none)."""
     return REGISTRY[sim_id]
 
 
-__all__ = ["REGISTRY", "Frame", "LiveSim", "ParamError", "SimSpec", "decode", "encode", "get"]
+__all__ = [
+    "REGISTRY",
+    "Frame",
+    "LiveSim",
+    "Loaded",
+    "ParamError",
+    "SimSpec",
+    "decode",
+    "encode",
+    "get",
+]

@@ -8,6 +8,7 @@ gradient picks up passing back through n layers that all sit at that input. Sigm
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -15,7 +16,7 @@ import torch.nn.functional as F
 
 from deepbook.sims.base import SimSpec
 from deepbook.sims.frames import Frame
-from deepbook.sims.params import Bool, Flags, Float, Int, ParamError, Params, Values
+from deepbook.sims.params import Bool, Flags, Float, Int, ParamError, Params, param
 
 FUNCTIONS: dict[str, tuple[str, Callable[[torch.Tensor], torch.Tensor]]] = {
     "sigmoid": ("Sigmoid", torch.sigmoid),
@@ -28,29 +29,80 @@ FUNCTIONS: dict[str, tuple[str, Callable[[torch.Tensor], torch.Tensor]]] = {
 SAMPLES = 401
 
 
-def _range_check(v: Values) -> None:
-    if v["z_min"] >= v["z_max"]:
-        raise ParamError("z_min", f"must be less than z_max ({v['z_max']:g}), got {v['z_min']:g}")
+@dataclass(frozen=True)
+class Settings:
+    """The activations sim's parameters."""
 
-
-PARAMS = Params(
-    (
+    functions: tuple[str, ...] = param(
         Flags(
-            "functions",
             "Functions",
-            "Which activation functions to draw.",
+            help="Which activation functions to draw.",
             options=tuple((k, label) for k, (label, _) in FUNCTIONS.items()),
             default=("sigmoid", "tanh", "relu", "gelu"),
             min_count=1,
-        ),
-        Float("z_min", "z from", "Left end of the input range.", -10, 9, -6.0, 0.5),
-        Float("z_max", "z to", "Right end of the input range.", -9, 10, 6.0, 0.5),
-        Float("probe", "Probe z", "Input at which values and slopes are read.", -10, 10, 1.0, 0.05),
-        Int("depth", "Layers n", "How many layers the gradient passes back through.", 1, 50, 10),
-        Bool("slopes", "Show slopes", "Also draw each function's derivative (dashed).", True),
-    ),
-    checks=(_range_check,),
-)
+            group="model",
+        )
+    )
+    z_min: float = param(
+        Float(
+            "z from",
+            help="Left end of the input range.",
+            min=-10,
+            max=9,
+            default=-6.0,
+            step=0.5,
+            group="view",
+        )
+    )
+    z_max: float = param(
+        Float(
+            "z to",
+            help="Right end of the input range.",
+            min=-9,
+            max=10,
+            default=6.0,
+            step=0.5,
+            group="view",
+        )
+    )
+    probe: float = param(
+        Float(
+            "Probe z",
+            help="Input at which values and slopes are read.",
+            min=-10,
+            max=10,
+            default=1.0,
+            step=0.05,
+            group="model",
+        )
+    )
+    depth: int = param(
+        Int(
+            "Layers n",
+            help="How many layers the gradient passes back through.",
+            min=1,
+            max=50,
+            default=10,
+            group="model",
+        )
+    )
+    slopes: bool = param(
+        Bool(
+            "Show slopes",
+            help="Also draw each function's derivative (dashed).",
+            default=True,
+            group="view",
+        )
+    )
+
+    def __post_init__(self) -> None:
+        if self.z_min >= self.z_max:
+            raise ParamError(
+                "z_min", f"must be less than z_max ({self.z_max:g}), got {self.z_min:g}"
+            )
+
+
+PARAMS = Params(Settings)
 
 
 def value_and_slope(name: str, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -61,12 +113,12 @@ def value_and_slope(name: str, z: torch.Tensor) -> tuple[torch.Tensor, torch.Ten
     return y.detach(), dy
 
 
-def compute(v: Values) -> Frame:
+def compute(v: Settings, _: None = None) -> Frame:
     """Curves over the range, readings at the probe, and slope products through n layers."""
-    z = torch.linspace(v["z_min"], v["z_max"], SAMPLES, dtype=torch.float64)
-    zp = torch.cat([z, torch.tensor([v["probe"]], dtype=torch.float64)])  # the probe rides last
+    z = torch.linspace(v.z_min, v.z_max, SAMPLES, dtype=torch.float64)
+    zp = torch.cat([z, torch.tensor([v.probe], dtype=torch.float64)])  # the probe rides last
     ys, dys, readings = [], [], []
-    for name in v["functions"]:
+    for name in v.functions:
         y, dy = value_and_slope(name, zp)
         slope = float(dy[-1])
         ys.append(y[:-1])
@@ -77,11 +129,11 @@ def compute(v: Values) -> Frame:
                 "label": FUNCTIONS[name][0],
                 "value": float(y[-1]),
                 "slope": slope,
-                "product": abs(slope) ** v["depth"],
+                "product": abs(slope) ** v.depth,
             }
         )
     return Frame(
-        meta={"functions": readings, "probe": v["probe"], "depth": v["depth"]},
+        meta={"functions": readings, "probe": v.probe, "depth": v.depth},
         arrays={
             "z": z.numpy().astype(np.float32),
             "y": torch.stack(ys).numpy().astype(np.float32),

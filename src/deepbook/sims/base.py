@@ -1,20 +1,27 @@
-"""What a simulation is: an id, a parameter table, and either a pure function or a stateful engine.
+"""What a simulation is: an id, a typed parameter table, resources, and a function or an engine.
 
-Instant sims map parameters to one frame (`compute`). Live sims own state that evolves: `make`
-builds an engine (the `LiveSim` protocol); the same seed and parameters give the same frames.
+Instant sims map parameters to one frame (`compute(values, resources)`). Live sims own state that
+evolves: `make(values, resources)` builds an engine (the `LiveSim` protocol); the same seed and
+parameters give the same frames. Resources (trained models, datasets, caches of expensive work)
+are built once by `setup()` and handed to every call, so no engine keeps a module-level cache;
+tests hand in small ones with `spec.load(resources)`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from deepbook.sims.frames import Frame
-from deepbook.sims.params import Params, Values
+from deepbook.sims.params import Params
+
+V = TypeVar("V")
+R = TypeVar("R")
+V_contra = TypeVar("V_contra", contravariant=True)
 
 
-class LiveSim(Protocol):
+class LiveSim(Protocol[V_contra]):
     """A simulation whose state evolves one step at a time."""
 
     done: bool  # nothing more will change: stop playing
@@ -33,24 +40,34 @@ class LiveSim(Protocol):
         """Advance by n steps (fewer if it finishes)."""
         ...
 
+    def update(self, values: V_contra) -> None:
+        """Take new values that differ only in hot parameters, keeping the state."""
+        ...
+
     def snapshot(self, since: int | None = None) -> Frame:
         """Everything (since None), or what changed after step `since`. The frame's meta carries
         "step" (= steps) and "full" (whether the view should start over from this frame)."""
         ...
 
 
+def no_resources() -> None:
+    """The setup of a simulation that needs nothing loaded."""
+    return None
+
+
 @dataclass(frozen=True)
-class SimSpec:
+class SimSpec(Generic[V, R]):
     """Everything the rest of deepbook needs to know about one simulation."""
 
     id: str
     title: str
     chapter: str
     summary: str
-    params: Params
+    params: Params[V]
     kind: Literal["instant", "live"]
-    compute: Callable[[Values], Frame] | None = None
-    make: Callable[[Values], LiveSim] | None = None
+    compute: Callable[[V, R], Frame] | None = None
+    make: Callable[[V, R], LiveSim[V]] | None = None
+    setup: Callable[[], R] = no_resources  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if (self.kind == "instant") != (self.compute is not None) or (self.kind == "live") != (
@@ -58,15 +75,17 @@ class SimSpec:
         ):
             raise ValueError(f"sim {self.id}: instant sims need compute, live sims need make")
 
-    def run(self, raw: dict[str, object]) -> Frame:
-        """Validate raw parameters and compute an instant sim's frame."""
-        assert self.compute is not None, f"{self.id} is a live simulation"
-        return self.compute(self.params.validate(raw))
+    def load(self, resources: R | None = None) -> Loaded[V, R]:
+        """This simulation with its resources (built by `setup()` unless given)."""
+        return Loaded(self, self.setup() if resources is None else resources)
 
-    def start(self, raw: dict[str, object]) -> LiveSim:
-        """Validate raw parameters and build a live sim's engine."""
-        assert self.make is not None, f"{self.id} is an instant simulation"
-        return self.make(self.params.validate(raw))
+    def run(self, raw: Mapping[str, object]) -> Frame:
+        """Validate raw parameters and compute an instant sim's frame (loads resources anew)."""
+        return self.load().run(raw)
+
+    def start(self, raw: Mapping[str, object]) -> LiveSim[V]:
+        """Validate raw parameters and build a live sim's engine (loads resources anew)."""
+        return self.load().start(raw)
 
     def describe(self) -> dict[str, object]:
         """The JSON description served by /api/sims."""
@@ -78,3 +97,40 @@ class SimSpec:
             "kind": self.kind,
             "params": self.params.schema(),
         }
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[V, R]):
+    """A simulation bound to its loaded resources: what the server runs."""
+
+    spec: SimSpec[V, R]
+    resources: R
+
+    def frame(self, values: V) -> Frame:
+        """An instant sim's frame for typed values."""
+        assert self.spec.compute is not None, f"{self.spec.id} is a live simulation"
+        return self.spec.compute(values, self.resources)
+
+    def engine(self, values: V) -> LiveSim[V]:
+        """A live sim's engine for typed values."""
+        assert self.spec.make is not None, f"{self.spec.id} is an instant simulation"
+        return self.spec.make(values, self.resources)
+
+    def run(self, raw: Mapping[str, object]) -> Frame:
+        return self.frame(self.spec.params.validate(raw))
+
+    def start(self, raw: Mapping[str, object]) -> LiveSim[V]:
+        return self.engine(self.spec.params.validate(raw))
+
+    def warm(self) -> None:
+        """Run once at the defaults so lazy imports and first-call costs are paid at start."""
+        values = self.spec.params.defaults()
+        if self.spec.kind == "instant":
+            self.frame(values)
+        else:
+            sim = self.engine(values)
+            sim.step(2)
+            sim.snapshot()
+
+
+AnySpec = SimSpec[Any, Any]

@@ -8,7 +8,6 @@ the engine's own seeded generator, imitates mini-batch noise.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import torch
 
 from deepbook.sims.base import SimSpec
 from deepbook.sims.frames import Frame
-from deepbook.sims.params import Choice, Flags, Float, Int, Params, Values
+from deepbook.sims.params import Choice, Flags, Float, Int, Params, param
 
 Surface = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -64,45 +63,103 @@ ESCAPE = 1e3  # beyond this a path counts as diverged
 MAX_STEPS = 3000
 GRID = 160
 
-PARAMS = Params(
-    (
+
+@dataclass(frozen=True)
+class Settings:
+    """The gradient-descent sim's parameters; the learning rate, noise and speed are hot."""
+
+    surface: str = param(
         Choice(
-            "surface",
             "Landscape",
-            "The loss surface to descend.",
+            help="The loss surface to descend.",
             options=tuple((k, s.label) for k, s in LANDSCAPES.items()),
             default="bowl",
-        ),
+            group="data",
+        )
+    )
+    optimisers: tuple[str, ...] = param(
         Flags(
-            "optimisers",
             "Optimisers",
-            "Which optimisers race (torch.optim, default settings).",
+            help="Which optimisers race (torch.optim, default settings).",
             options=tuple((k, label) for k, (label, _) in OPTIMISERS.items()),
             default=("sgd", "momentum", "adam"),
             min_count=1,
-        ),
-        Float("lr", "Learning rate", "Step size η, on a log scale.", 1e-4, 10, 0.1, 0.01, log=True),
-        Float("x0", "Start x", "Where the descent starts (click the map).", -EXTENT, EXTENT, -2.5),
-        Float("y0", "Start y", "Where the descent starts (click the map).", -EXTENT, EXTENT, 2.5),
-        Float(
-            "noise",
-            "Gradient noise",
-            "Std. dev. of noise added to each gradient.",
-            0,
-            5,
-            0.0,
-            advanced=True,
-        ),
-        Int("seed", "Seed", "Seed of the gradient noise.", 0, 9999, 0, advanced=True),
-        Int(
-            "speed", "Steps per frame", "Optimiser steps between pictures.", 1, 50, 1, advanced=True
-        ),
+            group="model",
+        )
     )
-)
+    lr: float = param(
+        Float(
+            "Learning rate",
+            help="Step size η, on a log scale; change it mid-run without a reset.",
+            min=1e-4,
+            max=10,
+            default=0.1,
+            log=True,
+            hot=True,
+            group="training",
+        )
+    )
+    x0: float = param(
+        Float(
+            "Start x",
+            help="Where the descent starts (click the map).",
+            min=-EXTENT,
+            max=EXTENT,
+            default=-2.5,
+            group="data",
+        )
+    )
+    y0: float = param(
+        Float(
+            "Start y",
+            help="Where the descent starts (click the map).",
+            min=-EXTENT,
+            max=EXTENT,
+            default=2.5,
+            group="data",
+        )
+    )
+    noise: float = param(
+        Float(
+            "Gradient noise",
+            help="Std. dev. of noise added to each gradient.",
+            min=0,
+            max=5,
+            default=0.0,
+            advanced=True,
+            hot=True,
+            group="training",
+        )
+    )
+    seed: int = param(
+        Int(
+            "Seed",
+            help="Seed of the gradient noise.",
+            min=0,
+            max=9999,
+            default=0,
+            advanced=True,
+            group="training",
+        )
+    )
+    speed: int = param(
+        Int(
+            "Steps per frame",
+            help="Optimiser steps between pictures.",
+            min=1,
+            max=50,
+            default=1,
+            advanced=True,
+            hot=True,
+            group="view",
+        )
+    )
 
 
-@functools.cache
-def field(surface: str) -> np.ndarray:
+PARAMS = Params(Settings)
+
+
+def sample(surface: str) -> np.ndarray:
     """A landscape sampled on a GRID × GRID lattice as log(1 + f - f_min), rows = y, float16."""
     t = torch.linspace(-EXTENT, EXTENT, GRID, dtype=torch.float64)
     yy, xx = torch.meshgrid(t, t, indexing="ij")
@@ -112,31 +169,43 @@ def field(surface: str) -> np.ndarray:
     return out
 
 
+def setup() -> dict[str, np.ndarray]:
+    """Resources: every landscape sampled once, shared by all sessions."""
+    return {k: sample(k) for k in LANDSCAPES}
+
+
 class Descent:
     """The live state: one point and one optimiser per chosen method."""
 
-    def __init__(self, v: Values) -> None:
+    def __init__(self, v: Settings, fields: dict[str, np.ndarray] | None = None) -> None:
         self.v = v
-        self.land = LANDSCAPES[v["surface"]]
+        self.fields = fields if fields is not None else {v.surface: sample(v.surface)}
+        self.land = LANDSCAPES[v.surface]
         self.reset()
 
     def reset(self) -> None:
         """Back to the start point with fresh optimiser state and noise generator."""
         v = self.v
-        self.gen = torch.Generator().manual_seed(v["seed"])
+        self.gen = torch.Generator().manual_seed(v.seed)
         self.points = [
-            torch.tensor([v["x0"], v["y0"]], dtype=torch.float64, requires_grad=True)
-            for _ in v["optimisers"]
+            torch.tensor([v.x0, v.y0], dtype=torch.float64, requires_grad=True)
+            for _ in v.optimisers
         ]
         self.opts = [
-            OPTIMISERS[k][1]([p], v["lr"])
-            for k, p in zip(v["optimisers"], self.points, strict=True)
+            OPTIMISERS[k][1]([p], v.lr) for k, p in zip(v.optimisers, self.points, strict=True)
         ]
         start = self._loss(self.points[0]).item()
-        self.paths = [[(v["x0"], v["y0"], start)] for _ in v["optimisers"]]
+        self.paths = [[(v.x0, v.y0, start)] for _ in v.optimisers]
         self.diverged_at: list[int | None] = [None] * len(self.points)
         self.steps = 0
         self.done = False
+
+    def update(self, v: Settings) -> None:
+        """New learning rate, noise or speed, keeping the paths and optimiser state."""
+        self.v = v
+        for opt in self.opts:
+            for group in opt.param_groups:
+                group["lr"] = v.lr
 
     def _loss(self, p: torch.Tensor) -> torch.Tensor:
         return self.land.loss(p[0], p[1])
@@ -152,8 +221,8 @@ class Descent:
                 opt.zero_grad()
                 (grad,) = torch.autograd.grad(self._loss(p), p)
                 p.grad = grad
-                if self.v["noise"] > 0:
-                    p.grad += self.v["noise"] * torch.randn(2, generator=self.gen, dtype=p.dtype)
+                if self.v.noise > 0:
+                    p.grad += self.v.noise * torch.randn(2, generator=self.gen, dtype=p.dtype)
                 opt.step()
                 with torch.no_grad():
                     loss = self._loss(p).item()
@@ -167,16 +236,16 @@ class Descent:
 
     @property
     def steps_per_frame(self) -> int:
-        return int(self.v["speed"])
+        return self.v.speed
 
     def snapshot(self, since: int | None = None) -> Frame:
         """The landscape and whole paths (since None), or the path points after step `since`."""
-        names = self.v["optimisers"]
+        names = self.v.optimisers
         start = 0 if since is None else since + 1  # point i is the position after step i
         pts = np.array([path[start:] for path in self.paths], dtype=np.float32)  # (K, m, 3)
         arrays = {"points": pts.reshape(len(names), -1, 3)}
         if since is None:
-            arrays["field"] = field(self.v["surface"])
+            arrays["field"] = self.fields[self.v.surface]
         meta = {
             "step": self.steps,
             "full": since is None,
@@ -205,4 +274,5 @@ SPEC = SimSpec(
     params=PARAMS,
     kind="live",
     make=Descent,
+    setup=setup,
 )

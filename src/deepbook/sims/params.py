@@ -1,18 +1,36 @@
-"""Parameter declarations: one table per simulation drives validation, controls, API schema and URL.
+"""Parameter declarations: one typed table per simulation drives validation, controls, schema, URL.
 
-A simulation declares its parameters once as a `Params` of `Float`, `Int`, `Choice`, `Flags` and
-`Bool` entries. `Params.validate` turns untrusted input (JSON or URL strings) into typed values or
-raises `ParamError` naming the parameter and its bounds; `Params.schema` describes them as JSON.
+A simulation declares its parameters once, as a frozen dataclass whose fields are `param(...)`s:
+
+    @dataclass(frozen=True)
+    class Settings:
+        lr: float = param(Float("Learning rate", min=1e-4, max=10, default=0.1, log=True, hot=True))
+
+`Params(Settings)` reads that table. `validate` turns untrusted input (JSON, or URL strings) into
+a `Settings` — so a misspelt `v.lrr` fails under mypy — or raises `ParamError` naming the parameter
+and its bounds. Kinds: `Float`, `Int`, `Choice`, `Flags`, `Bool`, and the inputs a reader draws or
+clicks (`IntList`, `Points`, `Pixels` in `sims/inputs.py`). Cross-parameter checks live in the
+dataclass's `__post_init__` and raise `ParamError` too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-Values = dict[str, Any]
+T = TypeVar("T")
+V = TypeVar("V")
+
+GROUPS = {  # legend of each control group, in the order the page shows them
+    "data": "Data",
+    "model": "Model",
+    "training": "Training",
+    "view": "View",
+    "settings": "Settings",
+}
 
 
 class ParamError(ValueError):
@@ -24,16 +42,28 @@ class ParamError(ValueError):
         self.message = message
 
 
+def _shown(raw: object) -> str:
+    """A short, safe rendering of bad input for a message (never echo a long value back)."""
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
 @dataclass(frozen=True)
-class Param:
-    """Fields every parameter has."""
+class Param(Generic[T]):
+    """Fields every parameter has; `name` is filled in from the dataclass field it declares."""
 
-    name: str
     label: str
-    help: str = ""
+    default: T = field(kw_only=True)
+    help: str = field(default="", kw_only=True)
+    group: str = field(default="settings", kw_only=True)  # a key of GROUPS: its fieldset
     advanced: bool = field(default=False, kw_only=True)  # shown under "More settings"
+    hot: bool = field(default=False, kw_only=True)  # a live sim takes it without restarting
+    name: str = field(default="", kw_only=True)
 
-    def coerce(self, raw: object) -> object:  # pragma: no cover - overridden
+    def coerce(self, raw: object) -> T:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def kind(self) -> dict[str, Any]:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def schema(self) -> dict[str, Any]:
@@ -41,100 +71,126 @@ class Param:
             "name": self.name,
             "label": self.label,
             "help": self.help,
+            "group": self.group,
             "advanced": self.advanced,
-        }
+            "hot": self.hot,
+        } | self.kind()
 
-    def to_url(self, value: object) -> str:
+    def to_url(self, value: T) -> str:
         return str(value)
 
+    def to_json(self, value: T) -> object:
+        """The value as the API and the page's controls carry it."""
+        return value
 
-def _number(name: str, raw: object) -> float:
+
+def param(decl: Param[T]) -> T:
+    """Declare a dataclass field as a parameter (the field's type is the parameter's value)."""
+    return field(default=decl.default, metadata={"param": decl})
+
+
+def number(name: str, raw: object) -> float:
+    """A finite float from JSON or a URL string, or a ParamError."""
     if isinstance(raw, bool):
-        raise ParamError(name, f"expected a number, got {raw!r}")
-    if isinstance(raw, int | float):
-        x = float(raw)
-    elif isinstance(raw, str):
-        try:
+        raise ParamError(name, f"expected a number, got {_shown(raw)}")
+    try:
+        if isinstance(raw, int | float | str):
             x = float(raw)
-        except ValueError:
-            raise ParamError(name, f"expected a number, got {raw!r}") from None
-    else:
-        raise ParamError(name, f"expected a number, got {type(raw).__name__}")
+        else:
+            raise ParamError(name, f"expected a number, got {type(raw).__name__}")
+    except (ValueError, OverflowError):
+        raise ParamError(name, f"expected a number, got {_shown(raw)}") from None
     if not math.isfinite(x):
-        raise ParamError(name, f"expected a finite number, got {raw!r}")
+        raise ParamError(name, f"expected a finite number, got {_shown(raw)}")
     return x
 
 
-@dataclass(frozen=True)
-class Float(Param):
+@dataclass(frozen=True, kw_only=True)
+class Float(Param[float]):
     """A real number in [min, max]; `log` makes its slider logarithmic."""
 
-    min: float = 0.0
-    max: float = 1.0
-    default: float = 0.0
+    min: float
+    max: float
     step: float = 0.01
     log: bool = False
 
     def coerce(self, raw: object) -> float:
-        x = _number(self.name, raw)
+        x = number(self.name, raw)
         if not self.min <= x <= self.max:
             raise ParamError(self.name, f"must be between {self.min:g} and {self.max:g}, got {x:g}")
         return x
 
-    def schema(self) -> dict[str, Any]:
-        kind = {"type": "float", "min": self.min, "max": self.max, "step": self.step}
-        return super().schema() | kind | {"default": self.default, "log": self.log}
+    def kind(self) -> dict[str, Any]:
+        return {
+            "type": "float",
+            "min": self.min,
+            "max": self.max,
+            "step": self.step,
+            "default": self.default,
+            "log": self.log,
+        }
 
-    def to_url(self, value: object) -> str:
-        return f"{value:.6g}" if isinstance(value, float) else str(value)
+    def to_url(self, value: float) -> str:
+        return f"{value:.6g}"
 
 
-@dataclass(frozen=True)
-class Int(Param):
+@dataclass(frozen=True, kw_only=True)
+class Int(Param[int]):
     """A whole number in [min, max]."""
 
-    min: int = 0
-    max: int = 1
-    default: int = 0
+    min: int
+    max: int
     step: int = 1
 
     def coerce(self, raw: object) -> int:
-        x = _number(self.name, raw)
-        if x != int(x):
-            raise ParamError(self.name, f"expected a whole number, got {raw!r}")
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            x = raw  # exact, however large: compared below, never turned into a float
+        else:
+            f = number(self.name, raw)
+            if f != int(f):
+                raise ParamError(self.name, f"expected a whole number, got {_shown(raw)}")
+            x = int(f)
         if not self.min <= x <= self.max:
-            raise ParamError(self.name, f"must be between {self.min} and {self.max}, got {x:g}")
-        return int(x)
+            raise ParamError(
+                self.name, f"must be between {self.min} and {self.max}, got {_shown(x)}"
+            )
+        return x
 
-    def schema(self) -> dict[str, Any]:
-        kind = {"type": "int", "min": self.min, "max": self.max, "step": self.step}
-        return super().schema() | kind | {"default": self.default}
+    def kind(self) -> dict[str, Any]:
+        return {
+            "type": "int",
+            "min": self.min,
+            "max": self.max,
+            "step": self.step,
+            "default": self.default,
+        }
 
 
-@dataclass(frozen=True)
-class Choice(Param):
+Options = tuple[tuple[str, str], ...]  # (value, label) pairs
+
+
+@dataclass(frozen=True, kw_only=True)
+class Choice(Param[str]):
     """One of a fixed set of options, given as (value, label) pairs."""
 
-    options: tuple[tuple[str, str], ...] = ()
-    default: str = ""
+    options: Options
 
     def coerce(self, raw: object) -> str:
         allowed = [v for v, _ in self.options]
         if not isinstance(raw, str) or raw not in allowed:
-            raise ParamError(self.name, f"must be one of {', '.join(allowed)}; got {raw!r}")
+            raise ParamError(self.name, f"must be one of {', '.join(allowed)}; got {_shown(raw)}")
         return raw
 
-    def schema(self) -> dict[str, Any]:
+    def kind(self) -> dict[str, Any]:
         opts = [{"value": v, "label": lab} for v, lab in self.options]
-        return super().schema() | {"type": "choice", "options": opts, "default": self.default}
+        return {"type": "choice", "options": opts, "default": self.default}
 
 
-@dataclass(frozen=True)
-class Flags(Param):
+@dataclass(frozen=True, kw_only=True)
+class Flags(Param[tuple[str, ...]]):
     """Any subset of a fixed set of options (shown as checkboxes); order follows `options`."""
 
-    options: tuple[tuple[str, str], ...] = ()
-    default: tuple[str, ...] = ()
+    options: Options
     min_count: int = 0
 
     def coerce(self, raw: object) -> tuple[str, ...]:
@@ -148,58 +204,70 @@ class Flags(Param):
         for item in items:
             if item not in allowed:
                 raise ParamError(
-                    self.name, f"unknown option {item!r}; allowed: {', '.join(allowed)}"
+                    self.name, f"unknown option {_shown(item)}; allowed: {', '.join(allowed)}"
                 )
         chosen = tuple(v for v in allowed if v in items)
         if len(chosen) < self.min_count:
             raise ParamError(self.name, f"choose at least {self.min_count} of {', '.join(allowed)}")
         return chosen
 
-    def schema(self) -> dict[str, Any]:
+    def kind(self) -> dict[str, Any]:
         opts = [{"value": v, "label": lab} for v, lab in self.options]
-        kind = {"type": "flags", "options": opts, "min_count": self.min_count}
-        return super().schema() | kind | {"default": list(self.default)}
+        return {
+            "type": "flags",
+            "options": opts,
+            "min_count": self.min_count,
+            "default": list(self.default),
+        }
 
-    def to_url(self, value: object) -> str:
-        return ",".join(value) if isinstance(value, tuple | list) else str(value)
+    def to_url(self, value: tuple[str, ...]) -> str:
+        return ",".join(value)
+
+    def to_json(self, value: tuple[str, ...]) -> object:
+        return list(value)
 
 
-@dataclass(frozen=True)
-class Bool(Param):
+@dataclass(frozen=True, kw_only=True)
+class Bool(Param[bool]):
     """On or off."""
-
-    default: bool = False
 
     def coerce(self, raw: object) -> bool:
         if isinstance(raw, bool):
             return raw
-        if raw in ("true", "1", "on", 1):
+        if raw in ("true", "1", "on") or (isinstance(raw, int) and raw == 1):
             return True
-        if raw in ("false", "0", "off", 0):
+        if raw in ("false", "0", "off") or (isinstance(raw, int) and raw == 0):
             return False
-        raise ParamError(self.name, f"expected true or false, got {raw!r}")
+        raise ParamError(self.name, f"expected true or false, got {_shown(raw)}")
 
-    def schema(self) -> dict[str, Any]:
-        return super().schema() | {"type": "bool", "default": self.default}
+    def kind(self) -> dict[str, Any]:
+        return {"type": "bool", "default": self.default}
 
-    def to_url(self, value: object) -> str:
+    def to_url(self, value: bool) -> str:
         return "1" if value else "0"
 
 
-Check = Callable[[Values], None]
+class Params(Generic[V]):
+    """The ordered parameter table of one simulation, read from its values dataclass."""
 
+    def __init__(self, cls: type[V]) -> None:
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"{cls.__name__} must be a frozen dataclass of param(...) fields")
+        self.cls = cls
+        items: list[Param[Any]] = []
+        for f in dataclasses.fields(cls):
+            decl = f.metadata.get("param")
+            if not isinstance(decl, Param):
+                raise TypeError(f"{cls.__name__}.{f.name} is not declared with param(...)")
+            if decl.group not in GROUPS:
+                raise TypeError(f"{cls.__name__}.{f.name}: unknown group {decl.group!r}")
+            items.append(dataclasses.replace(decl, name=f.name))
+        self.items: tuple[Param[Any], ...] = tuple(items)
 
-@dataclass(frozen=True)
-class Params:
-    """The ordered parameter table of one simulation, with optional cross-parameter checks."""
-
-    items: tuple[Param, ...]
-    checks: tuple[Check, ...] = field(default=())
-
-    def __iter__(self) -> Iterator[Param]:
+    def __iter__(self) -> Iterator[Param[Any]]:
         return iter(self.items)
 
-    def __getitem__(self, name: str) -> Param:
+    def __getitem__(self, name: str) -> Param[Any]:
         for p in self.items:
             if p.name == name:
                 return p
@@ -209,27 +277,37 @@ class Params:
     def names(self) -> list[str]:
         return [p.name for p in self.items]
 
-    def defaults(self) -> Values:
-        return {p.name: getattr(p, "default") for p in self.items}  # noqa: B009
+    def defaults(self) -> V:
+        return self.cls()
 
-    def validate(self, raw: Mapping[str, object]) -> Values:
-        """Typed values from untrusted input; missing ones take their defaults."""
+    def as_dict(self, values: V) -> dict[str, Any]:
+        """Field name → value (tuples and inputs kept as they are)."""
+        return {p.name: getattr(values, p.name) for p in self.items}
+
+    def to_json(self, values: V) -> dict[str, object]:
+        """The values as JSON-ready data (what the API accepts back)."""
+        return {p.name: p.to_json(getattr(values, p.name)) for p in self.items}
+
+    def validate(self, raw: Mapping[str, object], base: V | None = None) -> V:
+        """Typed values from untrusted input; missing ones come from `base` (else defaults)."""
         unknown = sorted(set(raw) - set(self.names))
         if unknown:
             raise ParamError(
-                unknown[0], f"is not a parameter; expected one of {', '.join(self.names)}"
+                _shown(unknown[0]).strip("'"),
+                f"is not a parameter; expected one of {', '.join(self.names)}",
             )
-        out = self.defaults()
+        out = self.as_dict(base if base is not None else self.defaults())
         for p in self.items:
             if p.name in raw:
                 out[p.name] = p.coerce(raw[p.name])
-        for check in self.checks:
-            check(out)
-        return out
+        return self.cls(**out)
 
-    def from_query(self, query: Mapping[str, str], prefix: str) -> tuple[Values, list[str]]:
-        """Values from URL query keys `<prefix>.<name>`; bad entries are dropped and reported."""
-        values, problems = self.defaults(), []
+    def from_query(
+        self, query: Mapping[str, str], prefix: str, base: V | None = None
+    ) -> tuple[V, list[str]]:
+        """Values from URL keys `<prefix>.<name>` over `base`; bad entries are dropped, reported."""
+        start = base if base is not None else self.defaults()
+        values, problems = self.as_dict(start), []
         for p in self.items:
             key = f"{prefix}.{p.name}"
             if key in query:
@@ -238,12 +316,17 @@ class Params:
                 except ParamError as e:
                     problems.append(str(e))
         try:
-            for check in self.checks:
-                check(values)
+            return self.cls(**values), problems
         except ParamError as e:
-            problems.append(str(e))
-            values = self.defaults()
-        return values, problems
+            return start, [*problems, str(e)]
+
+    def changed(self, a: V, b: V) -> set[str]:
+        """Names of the parameters whose values differ between a and b."""
+        return {p.name for p in self.items if getattr(a, p.name) != getattr(b, p.name)}
+
+    def only_hot(self, a: V, b: V) -> bool:
+        """Do a and b differ only in parameters a live sim can take without restarting?"""
+        return all(self[name].hot for name in self.changed(a, b))
 
     def schema(self) -> list[dict[str, Any]]:
         return [p.schema() for p in self.items]

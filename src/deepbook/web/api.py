@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from deepbook.sims import REGISTRY, ParamError, SimSpec, encode
+from deepbook.sims import REGISTRY, Loaded, ParamError, encode
 from deepbook.store import chapter_progress, latest_answers, record_answer, record_sim_event
 from deepbook.web.deps import CourseDep, DbDep, SettingsDep, learner
 
@@ -19,10 +19,11 @@ router = APIRouter()
 FRAME_TYPE = "application/x-deepbook-frame"
 
 
-def _spec(sim_id: str) -> SimSpec:
-    if sim_id not in REGISTRY:
-        raise HTTPException(404, f"no simulation {sim_id!r}; see /api/sims")
-    return REGISTRY[sim_id]
+def _sim(request: Request, sim_id: str) -> Loaded[Any, Any]:
+    sims: dict[str, Loaded[Any, Any]] = request.app.state.sims
+    if sim_id not in sims:
+        raise HTTPException(404, f"no simulation {sim_id[:64]!r}; see /api/sims")
+    return sims[sim_id]
 
 
 def param_error(e: ParamError) -> JSONResponse:
@@ -40,15 +41,15 @@ def healthz(request: Request) -> JSONResponse:
 
 
 @router.get("/api/sims")
-def list_sims() -> list[dict[str, Any]]:
+def list_sims(request: Request) -> list[dict[str, Any]]:
     """Every simulation with its id, title, chapter, kind and parameter schema."""
-    return [s.describe() for s in REGISTRY.values()]
+    return [s.spec.describe() for s in request.app.state.sims.values()]
 
 
 @router.get("/api/sims/{sim_id}")
-def describe_sim(sim_id: str) -> dict[str, Any]:
+def describe_sim(sim_id: str, request: Request) -> dict[str, Any]:
     """One simulation's description."""
-    return _spec(sim_id).describe()
+    return _sim(request, sim_id).spec.describe()
 
 
 @router.post(
@@ -58,7 +59,8 @@ def describe_sim(sim_id: str) -> dict[str, Any]:
 )
 async def run_sim(sim_id: str, request: Request, settings: SettingsDep) -> Response:
     """Compute an instant simulation's frame from a JSON object of parameters."""
-    spec = _spec(sim_id)
+    sim = _sim(request, sim_id)
+    spec = sim.spec
     if spec.kind != "instant":
         raise HTTPException(400, f"{sim_id} is a live simulation: connect to /ws/sims/{sim_id}")
     limit = settings.max_body_bytes
@@ -77,10 +79,8 @@ async def run_sim(sim_id: str, request: Request, settings: SettingsDep) -> Respo
         values = spec.params.validate(raw)
     except ParamError as e:
         return param_error(e)
-    compute = spec.compute
-    assert compute is not None
     t0 = time.perf_counter()
-    data = await asyncio.to_thread(lambda: encode(compute(values)))
+    data = await asyncio.to_thread(lambda: encode(sim.frame(values)))
     ms = (time.perf_counter() - t0) * 1000
     return Response(data, media_type=FRAME_TYPE, headers={"X-Compute-Ms": f"{ms:.3f}"})
 
@@ -124,7 +124,8 @@ class EventBody(BaseModel):
 @router.post("/api/events", status_code=204)
 def sim_event(body: EventBody, request: Request, course: CourseDep, db: DbDep) -> Response:
     """Record that the learner used a simulation."""
-    _spec(body.sim_id)
+    if body.sim_id not in REGISTRY:
+        raise HTTPException(404, f"no simulation {body.sim_id!r}; see /api/sims")
     if body.chapter is not None and course.chapter(body.chapter) is None:
         raise HTTPException(422, f"no chapter {body.chapter!r}")
     with db.begin() as s:

@@ -4,7 +4,9 @@ Client → server, JSON text:  {"type": "start", "params": {...}} | play | pause
     {"type": "step", "n": 1} | {"type": "ack", "seq": k} | {"type": "visible", "value": bool}
 Server → client: binary frames (meta carries seq, playing, step, full) and JSON text:
     {"type": "state", "playing": bool} after play/pause when no frame follows at once, and
-    {"type": "error", "message": ..., "param"?: ...} for refused messages; the session goes on.
+    {"type": "error", "detail": ..., "param": ...} for refused messages (the shape of HTTP errors);
+    the session goes on. A start message whose values differ from the running engine's only in
+    hot parameters updates the engine in place (`LiveSim.update`) instead of rebuilding it.
 A new frame is computed only after the previous one was acknowledged, while playing and visible.
 Messages that arrive while a frame is being computed are handled together, so a burst of
 parameter changes costs one new picture, not one each.
@@ -23,14 +25,13 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from deepbook.settings import Settings
-from deepbook.sims import REGISTRY, LiveSim, ParamError, SimSpec, encode
-from deepbook.sims.params import Values
+from deepbook.sims import LiveSim, Loaded, ParamError, encode
 
 router = APIRouter()
 log = logging.getLogger("deepbook.live")
 ACTIONS = ("start", "play", "pause", "step", "reset", "ack", "visible")
 # When one batch of messages asks for several pictures, the strongest wins.
-PRIORITY = ("full", "reset", "step", "delta")
+PRIORITY = ("full", "reset", "update", "step", "delta")
 
 
 class Refused(Exception):
@@ -73,10 +74,11 @@ def _whole(value: object, name: str, lo: int, hi: int) -> int:
 class Session:
     """The state of one live simulation session."""
 
-    spec: SimSpec
+    loaded: Loaded[Any, Any]
     settings: Settings
-    values: Values = field(default_factory=dict)
-    sim: LiveSim | None = None
+    values: Any = None  # the latest typed values asked for
+    built: Any = None  # the values the engine runs with
+    sim: LiveSim[Any] | None = None
     shown: int | None = None  # the engine step of the last frame sent; None: send everything
     seq: int = 0  # last frame sent
     acked: int = 0  # last frame the client drew
@@ -112,18 +114,20 @@ class Session:
             params = msg.get("params", {})
             if not isinstance(params, dict):
                 raise Refused("params must be a JSON object")
+            params_of = self.loaded.spec.params
             try:
-                self.values = self.spec.params.validate(params)
+                self.values = params_of.validate(params)
             except ParamError as e:
                 raise Refused(str(e), e.name) from None
-            return "full"
+            hot = self.sim is not None and params_of.only_hot(self.built, self.values)
+            return "update" if hot else "full"
         if kind == "visible":
             value = msg.get("value")
             if not isinstance(value, bool):
                 raise Refused(f"visible value must be true or false, got {value!r}", "value")
             self.visible = value
             return "delta" if self.ready else None
-        if self.sim is None and not self.values:
+        if self.sim is None and self.values is None:
             raise Refused("send a start message first")
         if kind == "play":
             self.playing = True
@@ -143,9 +147,14 @@ class Session:
 
     def compute(self, what: str) -> bytes:
         """Build or advance the engine and encode the next frame (runs in a worker thread)."""
-        assert self.spec.make is not None
         if what == "full" or self.sim is None:
-            self.sim, self.shown = self.spec.make(self.values), None
+            self.sim, self.shown = self.loaded.engine(self.values), None
+            self.built = self.values
+        elif what == "update":
+            self.sim.update(self.values)
+            self.built = self.values
+            if self.playing and not self.sim.done:
+                self.sim.step(self.sim.steps_per_frame)
         elif what == "reset":
             self.sim.reset()
             self.shown = None
@@ -171,8 +180,8 @@ class Session:
             await asyncio.sleep(wait)
 
 
-async def _send_error(ws: WebSocket, message: str, param: str | None = None) -> None:
-    await ws.send_text(json.dumps({"type": "error", "message": message, "param": param}))
+async def _send_error(ws: WebSocket, detail: str, param: str | None = None) -> None:
+    await ws.send_text(json.dumps({"type": "error", "detail": detail, "param": param}))
 
 
 def _parse(text: str | None, settings: Settings) -> dict[str, Any]:
@@ -234,7 +243,7 @@ async def _serve(ws: WebSocket, session: Session) -> None:
             try:
                 data = await asyncio.to_thread(session.compute, frame)
             except Exception as e:  # an engine bug must not end the session
-                log.exception("live simulation %s failed", session.spec.id)
+                log.exception("live simulation %s failed", session.loaded.spec.id)
                 session.playing = False
                 await _send_error(ws, f"the simulation failed: {e}")
                 continue
@@ -248,8 +257,8 @@ async def _serve(ws: WebSocket, session: Session) -> None:
 async def live_session(ws: WebSocket, sim_id: str) -> None:
     """Run one live simulation for one browser view."""
     await ws.accept()
-    spec = REGISTRY.get(sim_id)
-    if spec is None or spec.kind != "live":
+    loaded = ws.app.state.sims.get(sim_id)
+    if loaded is None or loaded.spec.kind != "live":
         await _send_error(ws, f"no live simulation {sim_id!r}")
         await ws.close(code=1008)
         return
@@ -262,7 +271,7 @@ async def live_session(ws: WebSocket, sim_id: str) -> None:
         await ws.close(code=1013)
         return
     try:
-        await _serve(ws, Session(spec, settings, tokens=float(settings.max_messages_per_second)))
+        await _serve(ws, Session(loaded, settings, tokens=float(settings.max_messages_per_second)))
     except WebSocketDisconnect:
         pass  # the browser left while a frame was on its way
     finally:

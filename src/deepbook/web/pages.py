@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -10,7 +11,9 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from deepbook.content import SLUGS
-from deepbook.sims import REGISTRY, SimSpec
+from deepbook.sims import REGISTRY
+from deepbook.sims.base import AnySpec
+from deepbook.sims.params import GROUPS, Param
 from deepbook.store import chapter_progress, latest_answers, record_answer, sims_used
 from deepbook.web.deps import CourseDep, DbDep, TemplatesDep, learner
 
@@ -18,33 +21,58 @@ router = APIRouter(default_response_class=HTMLResponse)
 LOG_STEPS = 24  # slider stops per decade on a log-scale control
 
 
-def sim_view(spec: SimSpec, query: dict[str, str], chapter: str | None) -> dict[str, Any]:
-    """What the template needs to draw a simulation block: controls with current values."""
-    values, problems = spec.params.from_query(query, spec.id)
-    defaults = spec.params.defaults()
-    changed = [p for p in spec.params.items if values[p.name] != defaults[p.name]]
-    controls = []
-    for p in spec.params.schema():
-        v = values[p["name"]]
-        c = dict(p, value=list(v) if isinstance(v, tuple) else v)
-        if p.get("log"):  # the slider moves in 1/24 decades: its stops are the E24 series
-            lo = math.log10(p["min"])
-            c["slider"] = {
-                "log_min": lo,
-                "steps": LOG_STEPS,
-                "max": round((math.log10(p["max"]) - lo) * LOG_STEPS),
-                "value": round((math.log10(v) - lo) * LOG_STEPS),
-            }
-        controls.append(c)
-    state = {f"{spec.id}.{p.name}": p.to_url(values[p.name]) for p in changed}
+def _control(p: Param[Any], value: Any) -> dict[str, Any]:
+    c = p.schema() | {"value": p.to_json(value), "url": p.to_url(value)}
+    if c.get("log"):  # the slider moves in 1/24 decades: its stops are the E24 series
+        lo = math.log10(c["min"])
+        c["slider"] = {
+            "log_min": lo,
+            "steps": LOG_STEPS,
+            "max": round((math.log10(c["max"]) - lo) * LOG_STEPS),
+            "value": round((math.log10(value) - lo) * LOG_STEPS),
+        }
+    return c
+
+
+def sim_view(
+    spec: AnySpec,
+    query: Mapping[str, str],
+    chapter: str | None,
+    key: str | None = None,
+    preset: tuple[tuple[str, str], ...] = (),
+) -> dict[str, Any]:
+    """What the template needs to draw one simulation block: controls in their groups, with the
+    values of the URL over the embed's preset over the sim's defaults."""
+    key = key or spec.id
+    base, _ = spec.params.from_query({f"{key}.{k}": v for k, v in preset}, key)
+    values, problems = spec.params.from_query(query, key, base)
+    controls = [_control(p, getattr(values, p.name)) for p in spec.params]
+    groups = [
+        {"id": g, "legend": legend, "controls": cs}
+        for g, legend in GROUPS.items()
+        if (cs := [c for c in controls if c["group"] == g and not c["advanced"]])
+    ]
+    spec_defaults = spec.params.defaults()
+    changed = spec.params.changed(spec_defaults, values)
+    state = {
+        f"{spec.id}.{p.name}": p.to_url(getattr(values, p.name))
+        for p in spec.params
+        if p.name in changed
+    }
     return {
         "spec": spec,
-        "controls": controls,
+        "key": key,
+        "groups": groups,
+        "more": [c for c in controls if c["advanced"]],
         "problems": problems,
         # open "More settings" when the link changes one of them
-        "open_more": any(p.advanced for p in changed),
+        "open_more": any(
+            p.advanced for p in spec.params if p.name in spec.params.changed(base, values)
+        ),
         "chapter": chapter,
-        "defaults": {p.name: p.to_url(defaults[p.name]) for p in spec.params.items},
+        # what the URL leaves out: this embed's starting values
+        "defaults": {p.name: p.to_url(getattr(base, p.name)) for p in spec.params},
+        "spec_defaults": {p.name: p.to_url(getattr(spec_defaults, p.name)) for p in spec.params},
         "standalone": f"/sims/{spec.id}" + (f"?{urlencode(state)}" if state else ""),
     }
 
@@ -86,7 +114,7 @@ def chapter(
         }
     query = dict(request.query_params)
     sims = {
-        seg.sim: sim_view(REGISTRY[seg.sim], query, ch.slug)
+        seg.key: sim_view(REGISTRY[seg.sim], query, ch.slug, seg.key, seg.preset)
         for seg in ch.segments
         if seg.kind == "sim"
     }
@@ -135,7 +163,7 @@ def glossary(request: Request, course: CourseDep, templates: TemplatesDep) -> An
 def sim_page(sim_id: str, request: Request, course: CourseDep, templates: TemplatesDep) -> Any:
     """A simulation on its own, full window (for projecting and linking)."""
     if sim_id not in REGISTRY:
-        raise HTTPException(404, f"no simulation {sim_id!r}")
+        raise HTTPException(404, f"no simulation {sim_id[:64]!r}")
     spec = REGISTRY[sim_id]
     view = sim_view(spec, dict(request.query_params), None)
     ch = course.chapter(spec.chapter)

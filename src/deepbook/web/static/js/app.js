@@ -1,19 +1,59 @@
-// Page bootstrap: mount every simulation view, enhance question forms, glossary tips, theme switch.
+// Page bootstrap: mount every simulation view, preset links, question forms, glossary tips,
+// theme switch.
 import { errorText } from "./lib/api.js";
+import { urlWriter, valuesFor } from "./lib/urlstate.js";
 
+const views = new Map(); // sim root → its mounted view ({ destroy, set? })
+let url = null; // the page's one URL writer, shared by its sims
+
+/** Mount the view of every [data-sim] on the page (each imports sims/<id>.js). */
 async function mountSims() {
+  url = url || urlWriter();
   for (const root of document.querySelectorAll("[data-sim]")) {
+    if (views.has(root)) continue;
     const simId = root.dataset.sim;
+    views.set(root, null); // claimed: a second call while importing must not mount it twice
     try {
       const mod = await import(`./sims/${simId}.js`);
-      const defaults = JSON.parse(root.dataset.defaults || "{}");
-      mod.mount(root, { simId, chapter: root.dataset.chapter || null, defaults });
+      views.set(root, mod.mount(root, {
+        simId,
+        key: root.dataset.key || simId,
+        chapter: root.dataset.chapter || null,
+        defaults: JSON.parse(root.dataset.defaults || "{}"),
+        specDefaults: JSON.parse(root.dataset.specDefaults || "{}"),
+        url,
+      }));
     } catch (e) {
       console.error(e);
       const status = root.querySelector('[data-role="status"]');
       if (status) status.textContent = `This simulation could not start: ${e.message}`;
     }
   }
+}
+
+/** Destroy every mounted view: listeners, timers, sockets and canvases go with it. */
+function unmountSims() {
+  for (const [root, view] of views) {
+    view?.destroy();
+    root.dataset.frame = "0";
+  }
+  views.clear();
+  url?.destroy();
+  url = null;
+}
+
+/** A "what to try" link written as a query (`?knn.k=1`) sets the embedded sim with that key
+ *  in place; without JavaScript it reloads the page with those settings. */
+function presetLinks() {
+  document.addEventListener("click", (ev) => {
+    const a = ev.target.closest?.('a[href^="?"]');
+    if (!a || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
+    const targets = [...views].filter(([root]) => Object.keys(valuesFor(root.dataset.key, a.search)).length);
+    if (!targets.length || targets.some(([, view]) => !view?.set)) return;
+    ev.preventDefault();
+    for (const [root, view] of targets) view.set(valuesFor(root.dataset.key, a.search));
+    targets[0][0].scrollIntoView({ block: "nearest", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+  });
 }
 
 /** Answer without leaving the page: immediate feedback with the chosen option's explanation. */
@@ -99,4 +139,7 @@ function themeSwitch() {
 themeSwitch();
 glossaryTips();
 enhanceQuestions();
+presetLinks();
 mountSims();
+// For tests and notebooks driving the page: mount and unmount every view.
+window.deepbook = { mount: mountSims, unmount: unmountSims, views };

@@ -1,7 +1,7 @@
 // Talking to the deepbook server: instant frames over HTTP, live sessions over a WebSocket.
 import { decodeFrame } from "./frame.js";
 
-/** A readable message from an error response (our 422s carry a string, FastAPI's a list). */
+/** A readable message from an error response: {"detail", "param"} (FastAPI's own 422s: a list). */
 export async function errorText(res) {
   const body = await res.json().catch(() => ({}));
   if (typeof body.detail === "string") return body.detail;
@@ -50,7 +50,7 @@ export function liveClient(simId, { onFrame, onError, onOpen, onState }) {
       try {
         if (typeof ev.data !== "string") { onFrame(decodeFrame(ev.data)); return; }
         const msg = JSON.parse(ev.data);
-        if (msg.type === "error") { lastError = msg.message; onError(msg.message, msg.param); }
+        if (msg.type === "error") { lastError = msg.detail; onError(msg.detail, msg.param); }
         else if (msg.type === "state") onState(msg);
       } catch (e) {
         onError(`a message from the server could not be read (${e.message})`);

@@ -1,5 +1,6 @@
-// Native form controls built by the server from a simulation's parameter table:
-// read their values, keep their <output>s and the page URL in step.
+// Native form controls built by the server from a simulation's parameter table: read and set
+// their values, keep their <output>s in step. The form is the one place a sim's values live;
+// inputs a view edits itself (points, drawings, layer widths) ride in hidden inputs.
 
 /** A log-scale slider's value: stops at 1/24 decade, rounded to two digits (the E24 series).
  *  Until the slider is moved it keeps the exact value the page was given (a link may say 0.5). */
@@ -8,13 +9,15 @@ function logValue(el) {
   return Number((10 ** (Number(el.dataset.logMin) + Number(el.value) / Number(el.dataset.logSteps))).toPrecision(2));
 }
 
+const isFlags = (form, name) => !!form.querySelector(`fieldset[data-name="${name}"]`);
+
 function controlValue(form, el) {
   if (el.type === "range") return "logMin" in el.dataset ? logValue(el) : Number(el.value);
-  if (el.type === "checkbox" && form.querySelector(`fieldset[data-name="${el.name}"]`)) {
+  if (el.type === "checkbox" && isFlags(form, el.name)) {
     return [...form.querySelectorAll(`input[name="${el.name}"]:checked`)].map((c) => c.value);
   }
   if (el.type === "checkbox") return el.checked;
-  return el.value;
+  return el.value; // select, hidden (compact codes of points, drawings, integer lists)
 }
 
 /** Current parameter values, typed, keyed by parameter name. */
@@ -24,15 +27,21 @@ export function readParams(form) {
   return out;
 }
 
-/** Round a slider reading for display and for the URL. */
+/** Round a number for display: 4 significant digits, or ×10ⁿ notation when tiny or huge. */
 export function fmt(v) {
   if (typeof v !== "number") return String(v);
   if (v === 0) return "0";
   const a = Math.abs(v);
-  return a >= 1e4 || a < 1e-3 ? v.toExponential(2) : String(Number(v.toPrecision(4)));
+  if (a >= 1e4 || a < 1e-3) {
+    const [m, e] = v.toExponential(2).split("e");
+    const sup = String(Number(e)).replace(/-/g, "⁻").replace(/\d/g, (d) => "⁰¹²³⁴⁵⁶⁷⁸⁹"[d]);
+    return `${m} × 10${sup}`;
+  }
+  return String(Number(v.toPrecision(4)));
 }
 
-function urlValue(v) {
+/** A value as the URL carries it (the server's `to_url`). */
+export function urlValue(v) {
   if (Array.isArray(v)) return v.join(",");
   if (typeof v === "boolean") return v ? "1" : "0";
   return typeof v === "number" ? String(Number(v.toPrecision(6))) : String(v);
@@ -47,39 +56,24 @@ function showValue(form, el) {
   if ("logMin" in el.dataset) el.setAttribute("aria-valuetext", v);
 }
 
-/** Set one control programmatically (e.g. a click on the map sets the start point). */
+/** Set one control from a typed value or its URL string (e.g. a click on the map, a preset). */
 export function setParam(form, name, value) {
   const el = form.elements[name];
   if (!el) return;
-  delete el.dataset.exact;
-  el.value = "logMin" in el.dataset
-    ? Math.round((Math.log10(value) - Number(el.dataset.logMin)) * Number(el.dataset.logSteps)) : value;
-  showValue(form, el);
-}
-
-let urlTimer = 0, pendingUrl = null;
-
-/** Put non-default values in the page URL as `<sim>.<param>=value`, so a link reproduces them.
- *  Returns the new query string; the address bar is rewritten at most every 200 ms (browsers
- *  throttle history.replaceState), the last change always included. */
-export function syncUrl(simId, values, defaults) {
-  const url = new URL(pendingUrl || location.href);
-  for (const [name, v] of Object.entries(values)) {
-    const key = `${simId}.${name}`, s = urlValue(v), d = defaults[name];
-    const same = typeof v === "number" ? Math.abs(v - Number(d)) < 1e-9 * Math.max(1, Math.abs(v)) : s === d;
-    if (same) url.searchParams.delete(key); else url.searchParams.set(key, s);
+  if (el instanceof RadioNodeList || (el.type === "checkbox" && isFlags(form, name))) {
+    const chosen = Array.isArray(value) ? value : String(value).split(",").filter(Boolean);
+    for (const box of form.querySelectorAll(`input[name="${name}"]`)) box.checked = chosen.includes(box.value);
+    return;
   }
-  if (urlTimer) {
-    pendingUrl = url.href; // written when the timer ends
+  if (el.type === "checkbox") { el.checked = value === true || value === "1" || value === "true"; return; }
+  if (el.type === "range" && "logMin" in el.dataset) {
+    const x = Number(value);
+    el.value = String(Math.round((Math.log10(x) - Number(el.dataset.logMin)) * Number(el.dataset.logSteps)));
+    el.dataset.exact = String(x); // keep the exact value until the slider is moved
   } else {
-    history.replaceState(history.state, "", url);
-    const flush = () => {
-      urlTimer = 0;
-      if (pendingUrl) { history.replaceState(history.state, "", pendingUrl); pendingUrl = null; urlTimer = setTimeout(flush, 200); }
-    };
-    urlTimer = setTimeout(flush, 200);
+    el.value = Array.isArray(value) ? value.join(",") : String(value);
   }
-  return url.search;
+  showValue(form, el);
 }
 
 /** Call onChange(values, name) whenever a control changes; returns an unbind function. */

@@ -1,6 +1,29 @@
 // Canvas plotting helpers: crisp HiDPI canvases that redraw on resize, theme colours, axes.
 
-/** A canvas filling `parent`, sized for the device pixel ratio; calls draw(ctx, w, h) on resize. */
+/** Theme colours for drawing, resolved from CSS custom properties (which may hold light-dark())
+ *  through a hidden probe element under `parent`; cached until `forget()` (a theme change). */
+export function palette(parent) {
+  const probe = document.createElement("span");
+  probe.hidden = true;
+  parent.appendChild(probe);
+  const cache = new Map();
+  const get = (name) => {
+    if (!cache.has(name)) { probe.style.color = `var(${name}, currentColor)`; cache.set(name, getComputedStyle(probe).color); }
+    return cache.get(name);
+  };
+  return {
+    colors: () => ({
+      fg: get("--fg"), muted: get("--muted"), grid: get("--plot-grid"), axis: get("--plot-axis"),
+      text: get("--plot-text"), panel: get("--panel"), bg: get("--bg"), accent: get("--accent"),
+      bad: get("--bad"), series: (id) => get(`--series-${id}`), get,
+    }),
+    forget: () => cache.clear(),
+    destroy: () => probe.remove(),
+  };
+}
+
+/** A canvas filling `parent`, sized for the device pixel ratio; calls draw(ctx, w, h, colours)
+ *  on resize and on a theme change, with the theme's colours. */
 export function makeCanvas(parent, { label, className } = {}) {
   const canvas = document.createElement("canvas");
   canvas.setAttribute("role", "img");
@@ -8,6 +31,7 @@ export function makeCanvas(parent, { label, className } = {}) {
   if (className) canvas.className = className;
   parent.appendChild(canvas);
   const ctx = canvas.getContext("2d");
+  const pal = palette(parent);
   let draw = () => {};
   const size = () => {
     const r = canvas.getBoundingClientRect(), dpr = window.devicePixelRatio || 1;
@@ -19,43 +43,19 @@ export function makeCanvas(parent, { label, className } = {}) {
   const ro = new ResizeObserver(() => redraw());
   ro.observe(canvas);
   const scheme = matchMedia("(prefers-color-scheme: dark)");
-  window.addEventListener("deepbook:theme", redraw);
-  scheme.addEventListener("change", redraw);
-  function redraw() { const [w, h] = size(); ctx.clearRect(0, 0, w, h); draw(ctx, w, h); }
+  const onTheme = () => { pal.forget(); redraw(); };
+  window.addEventListener("deepbook:theme", onTheme);
+  scheme.addEventListener("change", onTheme);
+  function redraw() { const [w, h] = size(); ctx.clearRect(0, 0, w, h); draw(ctx, w, h, pal.colors()); }
   return {
     canvas, ctx,
+    colors: pal.colors,
     setDraw(fn) { draw = fn; redraw(); },
     redraw,
     destroy() {
-      ro.disconnect(); canvas.remove();
-      window.removeEventListener("deepbook:theme", redraw); scheme.removeEventListener("change", redraw);
+      ro.disconnect(); canvas.remove(); pal.destroy();
+      window.removeEventListener("deepbook:theme", onTheme); scheme.removeEventListener("change", onTheme);
     },
-  };
-}
-
-let themeEpoch = 0; // bumped when the theme changes, invalidating resolved colours
-window.addEventListener("deepbook:theme", () => { themeEpoch++; });
-matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => { themeEpoch++; });
-const resolved = new Map();
-let probe = null;
-
-/** A CSS colour (custom properties may hold light-dark()) as a value canvas accepts. */
-function resolve(name) {
-  const key = `${themeEpoch}${name}`;
-  if (!resolved.has(key)) {
-    if (!probe) { probe = document.createElement("span"); probe.hidden = true; document.body.appendChild(probe); }
-    probe.style.color = `var(${name}, currentColor)`;
-    resolved.set(key, getComputedStyle(probe).color);
-  }
-  return resolved.get(key);
-}
-
-/** Theme colours for drawing; resolved once per theme. */
-export function colors() {
-  return {
-    fg: resolve("--fg"), muted: resolve("--muted"), grid: resolve("--plot-grid"), axis: resolve("--plot-axis"),
-    text: resolve("--plot-text"), panel: resolve("--panel"), bg: resolve("--bg"), accent: resolve("--accent"),
-    bad: resolve("--bad"), series: (id) => resolve(`--series-${id}`),
   };
 }
 

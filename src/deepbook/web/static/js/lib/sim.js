@@ -1,56 +1,87 @@
 // The wiring every simulation view shares: controls → server → render → frame counter, URL state,
-// "simulation used" events, and (for live sims) play/pause/step/reset paced by acknowledgements.
+// "restore defaults" and "copy link", "simulation used" events, and (for live sims)
+// play/pause/step/reset paced by acknowledgements.
+//
+// One way in for every change: set(values). A slider, a click on a plot, a stroke, a preset link
+// and "restore defaults" all write the form's controls, then the same path runs: URL, request,
+// frame. The server validates; a refusal is shown next to the controls and the last good
+// picture stays.
 import { instantClient, liveClient, reportUse } from "./api.js";
-import { bindControls, readParams, syncUrl } from "./controls.js";
+import { bindControls, readParams, setParam } from "./controls.js";
+import { simQuery } from "./urlstate.js";
 
-function base(root, ctx) {
+function base(root, ctx, onValues) {
   const form = root.querySelector('[data-role="controls"]');
   const status = root.querySelector('[data-role="status"]');
   const link = root.querySelector('[data-role="standalone"]');
-  let used = false;
-  return {
+  const restore = root.querySelector('[data-role="restore"]');
+  const copy = root.querySelector('[data-role="copy-link"]');
+  let values = readParams(form), used = false;
+  const b = {
     form, status,
+    values: () => values,
     /** Count a drawn frame: the contract is data-frame = number of pictures drawn. */
     drawn() { root.dataset.frame = String(Number(root.dataset.frame || 0) + 1); },
     used() { if (!used) { used = true; reportUse(ctx.simId, ctx.chapter); } },
-    saveUrl(values) {
-      const search = syncUrl(ctx.simId, values, ctx.defaults);
-      if (link) link.href = `/sims/${ctx.simId}${search ? filterSearch(search, ctx.simId) : ""}`;
-    },
     /** Announce a change of state (a polite live region: say little, and only what changed). */
     say(text) { if (status.textContent !== text) status.textContent = text; },
+    /** Change some values (typed, or as URL strings) the way a control would. */
+    set(partial) {
+      for (const [name, v] of Object.entries(partial)) setParam(form, name, v);
+      changed(readParams(form));
+    },
   };
+  function changed(v) {
+    values = v;
+    b.used();
+    ctx.url.write(ctx.key, values, ctx.defaults);
+    if (link) {
+      const q = simQuery(ctx.simId, values, ctx.specDefaults).toString();
+      link.href = `/sims/${ctx.simId}${q ? `?${q}` : ""}`;
+    }
+    onValues(values);
+  }
+  const onRestore = () => b.set(ctx.defaults);
+  const onCopy = async () => {
+    const url = new URL(location.href);
+    url.hash = `sim-${ctx.key}`;
+    try { await navigator.clipboard.writeText(url.href); b.say("Link copied."); }
+    catch (e) { b.say(`Copy this link: ${url.href}`); }
+  };
+  restore?.addEventListener("click", onRestore);
+  copy?.addEventListener("click", onCopy);
+  const unbind = bindControls(form, changed);
+  b.destroyBase = () => {
+    unbind();
+    restore?.removeEventListener("click", onRestore);
+    copy?.removeEventListener("click", onCopy);
+  };
+  return b;
 }
 
-function filterSearch(search, simId) {
-  const p = new URLSearchParams(search), out = new URLSearchParams();
-  for (const [k, v] of p) if (k.startsWith(`${simId}.`)) out.set(k, v);
-  const s = out.toString();
-  return s ? `?${s}` : "";
-}
-
-/** An instant sim: every control change requests a frame; render(frame, values) draws it. */
+/** An instant sim: every change requests a frame; render(frame, values) draws it. */
 export function instantSim(root, ctx, render) {
-  const b = base(root, ctx);
-  let values = readParams(b.form), raf = 0, latest = null;
-  const client = instantClient(ctx.simId, {
+  let raf = 0, latest = null, client = null;
+  const b = base(root, ctx, (v) => client.request(v));
+  client = instantClient(ctx.simId, {
     onFrame(frame) {
       if (b.status.textContent.startsWith("Not updated")) b.say("");
       latest = frame;
-      if (!raf) raf = requestAnimationFrame(() => { raf = 0; render(latest, values); b.drawn(); });
+      if (!raf) raf = requestAnimationFrame(() => { raf = 0; render(latest, b.values()); b.drawn(); });
     },
     onError(message) { b.say(`Not updated: ${message}`); },
   });
-  const unbind = bindControls(b.form, (v) => { values = v; b.used(); b.saveUrl(v); client.request(v); });
-  client.request(values);
-  return { ...b, destroy() { unbind(); client.close(); cancelAnimationFrame(raf); } };
+  client.request(b.values());
+  return { ...b, destroy() { b.destroyBase(); client.close(); cancelAnimationFrame(raf); } };
 }
 
 /** A live sim: a WebSocket session; frames are acknowledged after they are drawn.
- *  render(frame, values) returns false for a frame it could not use (a stale delta). */
+ *  render(frame, values) returns false for a frame it could not use (a stale delta).
+ *  A change of hot parameters (a learning rate, a speed) is taken without a restart: the
+ *  server decides, from the declaration. */
 export function liveSim(root, ctx, { render }) {
-  const b = base(root, ctx);
-  let values = readParams(b.form), raf = 0, queue = [], playing = false, step = null;
+  let raf = 0, queue = [], playing = false, step = null, client = null;
+  const b = base(root, ctx, (v) => client.send({ type: "start", params: v }));
   const buttons = Object.fromEntries(
     [...root.querySelectorAll("[data-action]")].map((el) => [el.dataset.action, el]));
   // The server's word on playing, in the order its messages arrived.
@@ -61,8 +92,8 @@ export function liveSim(root, ctx, { render }) {
     if (on) b.say("Running.");
     else if (step !== null) b.say(`Paused at step ${step}.`);
   };
-  const client = liveClient(ctx.simId, {
-    onOpen() { client.send({ type: "start", params: values }); },
+  client = liveClient(ctx.simId, {
+    onOpen() { client.send({ type: "start", params: b.values() }); },
     onFrame(frame) {
       step = frame.meta.step;
       setPlaying(frame.meta.playing);
@@ -81,7 +112,7 @@ export function liveSim(root, ctx, { render }) {
     const full = frames.findLastIndex((f) => f.meta.full);
     if (full > 0) frames = frames.slice(full); // older pictures would be drawn over at once
     let drew = false;
-    for (const f of frames) drew = render(f, values) !== false || drew;
+    for (const f of frames) drew = render(f, b.values()) !== false || drew;
     const last = frames[frames.length - 1];
     if (!last) return;
     if (drew) b.drawn();
@@ -90,8 +121,6 @@ export function liveSim(root, ctx, { render }) {
   const act = (type) => () => { b.used(); client.send({ type }); };
   const handlers = { play: act("play"), pause: act("pause"), reset: act("reset"), step: act("step") };
   for (const [name, fn] of Object.entries(handlers)) buttons[name].addEventListener("click", fn);
-  const restart = (v) => { values = v; client.send({ type: "start", params: v }); };
-  const unbind = bindControls(b.form, (v) => { b.used(); b.saveUrl(v); restart(v); });
   const visible = { page: !document.hidden, view: true };
   const sendVisible = () => client.send({ type: "visible", value: visible.page && visible.view });
   const onVis = () => { visible.page = !document.hidden; sendVisible(); };
@@ -103,11 +132,8 @@ export function liveSim(root, ctx, { render }) {
   io.observe(root);
   return {
     ...b,
-    /** Change parameters from the view (e.g. a click on the map) and restart. */
-    setValues(v) { b.used(); b.saveUrl(v); restart(v); },
-    values: () => values,
     destroy() {
-      unbind(); io.disconnect(); document.removeEventListener("visibilitychange", onVis);
+      b.destroyBase(); io.disconnect(); document.removeEventListener("visibilitychange", onVis);
       for (const [name, fn] of Object.entries(handlers)) buttons[name].removeEventListener("click", fn);
       cancelAnimationFrame(raf); client.close();
     },

@@ -2,7 +2,7 @@
 // and the product of slopes through n layers as bars on a log scale.
 import { fmt } from "../lib/controls.js";
 import { instantSim } from "../lib/sim.js";
-import { axes, colors, font, line, makeCanvas } from "../lib/plot.js";
+import { axes, font, line, makeCanvas } from "../lib/plot.js";
 
 export function mount(root, ctx) {
   const stage = root.querySelector('[data-role="stage"]');
@@ -15,9 +15,9 @@ export function mount(root, ctx) {
   stage.appendChild(table);
   let frame = null, values = null;
 
-  function drawPlot(c2d, w, h) {
+  function drawPlot(c2d, w, h, c) {
     if (!frame) return;
-    const c = colors(), z = frame.arrays.z.data, n = z.length;
+    const z = frame.arrays.z.data, n = z.length;
     const fns = frame.meta.functions, Y = frame.arrays.y.data, D = frame.arrays.dy.data;
     let lo = -1.1, hi = 1.1;
     fns.forEach((_, k) => {
@@ -51,9 +51,9 @@ export function mount(root, ctx) {
     c2d.restore();
   }
 
-  function drawBars(c2d, w, h) {
+  function drawBars(c2d, w, h, c) {
     if (!frame) return;
-    const c = colors(), fns = frame.meta.functions, depth = frame.meta.depth;
+    const fns = frame.meta.functions, depth = frame.meta.depth;
     const logs = fns.map((f) => (f.product > 0 ? Math.log10(f.product) : null));
     const finite = logs.filter((v) => v !== null);
     const lo = Math.min(-3, Math.floor(Math.min(...finite, 0)) - 1), hi = Math.max(1, Math.ceil(Math.max(...finite, 0)) + 1);
@@ -81,7 +81,7 @@ export function mount(root, ctx) {
 
   function renderTable() {
     const rows = frame.meta.functions.map((f) =>
-      `<tr><td><span class="swatch" style="--series: var(--series-${f.id})"></span> ${f.label}</td><td>${fmt(f.value)}</td><td>${fmt(f.slope)}</td><td>${fmt(f.product)}</td></tr>`);
+      `<tr><td><span class="swatch" data-series="${f.id}"></span> ${f.label}</td><td>${fmt(f.value)}</td><td>${fmt(f.slope)}</td><td>${fmt(f.product)}</td></tr>`);
     table.tBodies[0].innerHTML = rows.join("");
   }
 
@@ -91,5 +91,5 @@ export function mount(root, ctx) {
     frame = f; values = v;
     plot.redraw(); bars.redraw(); renderTable();
   });
-  return { destroy() { sim.destroy(); plot.destroy(); bars.destroy(); table.remove(); } };
+  return { set: sim.set, destroy() { sim.destroy(); plot.destroy(); bars.destroy(); table.remove(); } };
 }

@@ -1,10 +1,10 @@
 // View of the `gradient_descent` live simulation: the landscape as a banded heat map with the
 // optimisers' paths, a loss-vs-step chart on a log scale, and a legend. Click the map (or focus it
 // and use the arrow keys) to choose the start point.
-import { fmt, setParam } from "../lib/controls.js";
+import { fmt } from "../lib/controls.js";
 import { fieldImage } from "../lib/colormap.js";
 import { liveSim } from "../lib/sim.js";
-import { axes, colors, font, line, makeCanvas } from "../lib/plot.js";
+import { axes, font, line, makeCanvas } from "../lib/plot.js";
 
 const MAP_PAD = { l: 30, r: 8, t: 8, b: 24 };
 const tidy = (v) => (Math.abs(v) < 1e-6 ? 0 : v); // coordinates: 1e-38 is zero on this map
@@ -35,9 +35,9 @@ export function mount(root, ctx) {
     return { x: MAP_PAD.l, y: MAP_PAD.t, w: s, h: s };
   }
 
-  function drawMap(c2d, w, h) {
+  function drawMap(c2d, w, h, c) {
     if (!meta) return;
-    const c = colors(), b = box(w, h);
+    const b = box(w, h);
     c2d.imageSmoothingEnabled = true;
     c2d.drawImage(field, b.x, b.y, b.w, b.h);
     const { X, Y } = axes(c2d, b, [-extent, extent], [-extent, extent], c, {});
@@ -64,9 +64,9 @@ export function mount(root, ctx) {
     }
   }
 
-  function drawLoss(c2d, w, h) {
+  function drawLoss(c2d, w, h, c) {
     if (!meta) return;
-    const c = colors(), b = { x: 40, y: 18, w: w - 50, h: h - 48 };
+    const b = { x: 40, y: 18, w: w - 50, h: h - 48 };
     let lo = Infinity, hi = -Infinity;
     for (const p of paths) for (const v of p.loss) if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     if (!Number.isFinite(lo)) { lo = 1e-3; hi = 1; }
@@ -143,8 +143,7 @@ export function mount(root, ctx) {
   function moveStart(x, y) {
     const clamp = (v) => Math.max(-extent, Math.min(extent, Math.round(v * 100) / 100));
     const v = { ...sim.values(), x0: clamp(x), y0: clamp(y) };
-    setParam(sim.form, "x0", v.x0); setParam(sim.form, "y0", v.y0);
-    sim.setValues(v);
+    sim.set({ x0: v.x0, y0: v.y0 });
   }
   const onClick = (ev) => {
     const r = map.canvas.getBoundingClientRect(), b = box(r.width, r.height);
@@ -162,6 +161,7 @@ export function mount(root, ctx) {
   map.canvas.addEventListener("click", onClick);
   map.canvas.addEventListener("keydown", onKey);
   return {
+    set: sim.set,
     destroy() {
       map.canvas.removeEventListener("click", onClick); map.canvas.removeEventListener("keydown", onKey);
       sim.destroy(); map.destroy(); loss.destroy(); legend.remove(); hint.remove();
