@@ -1,5 +1,6 @@
 """The `deepbook` command line, run as users run it."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -47,17 +48,58 @@ def test_engines_import_without_the_web_layer():
     assert r.stdout.strip() == "10"
 
 
-def test_nothing_imports_the_web_layer_but_itself_and_the_cli():
+# Which deepbook packages each layer may import (imports point one way: web → the rest).
+ALLOWED = {
+    "sims": {"sims", "models"},
+    "models": {"models"},
+    "content": {"content"},
+    "store": {"store"},
+    "web": {"web", "sims", "models", "content", "store", "settings", "__init__"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    """The deepbook modules a file imports, read from its syntax tree (not by grepping text)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return {m for m in found if m == "deepbook" or m.startswith("deepbook.")}
+
+
+def test_imports_point_one_way():
     src = Path(__file__).parents[1] / "src" / "deepbook"
-    for f in src.rglob("*.py"):
-        if f.is_relative_to(src / "web") or f.name == "cli.py":
-            continue
-        assert "deepbook.web" not in f.read_text(), f
-    for layer in ("sims", "content", "store"):
+    for layer, allowed in ALLOWED.items():
         for f in (src / layer).rglob("*.py"):
-            text = f.read_text()
-            others = (
-                {"sims", "content", "store"} - {layer} - ({"models"} if layer == "sims" else set())
-            )
-            for other in others:
-                assert f"deepbook.{other}" not in text, f"{f} imports deepbook.{other}"
+            for module in _imports(f):
+                parts = module.split(".")
+                target = parts[1] if len(parts) > 1 else "__init__"
+                assert target in allowed, f"{f.relative_to(src)} imports {module}"
+    for f in src.glob("*.py"):  # cli.py, settings.py: only the CLI reaches into web
+        if f.name != "cli.py":
+            assert not any(m.startswith("deepbook.web") for m in _imports(f)), f
+
+
+def test_the_import_check_sees_a_bad_import(tmp_path):
+    bad = tmp_path / "x.py"
+    bad.write_text("def f():\n    from deepbook.web import app\n")
+    assert _imports(bad) == {"deepbook.web"}
+
+
+def test_the_registry_is_lazy_and_one_engine_imports_only_what_it_needs():
+    code = (
+        "import sys\n"
+        "import deepbook.sims\n"
+        "assert not [m for m in sys.modules if m.startswith('deepbook.sims.') and m not in "
+        "('deepbook.sims.base', 'deepbook.sims.frames', 'deepbook.sims.params')], sorted(sys.modules)\n"
+        "from deepbook.sims import get\n"
+        "get('activations').run({})\n"
+        "assert 'sklearn' not in sys.modules\n"
+        "assert 'deepbook.sims.gradient_descent' not in sys.modules\n"
+        "print('ok')\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "ok"

@@ -97,7 +97,14 @@ def test_a_minimal_valid_chapter_passes(tmp_path):
         ({"body": "Hi $\\frac{1}{$.\n"}, "cannot convert LaTeX"),
         ({"body": "Hi.\n\n::: sim nope\nx\n:::\n"}, "unknown simulation 'nope'"),
         ({"body": "Hi.\n\n::: sim Gradient-Descent\nx\n:::\n"}, "'Gradient-Descent'"),
-        ({"slug": "made-up"}, "unknown chapter id 'made-up'"),
+        ({"body": "Hi.\n\n::: sim activations depth=99\nx\n:::\n"}, "between 1 and 50"),
+        ({"body": "Hi.\n\n::: sim activations dept=9\nx\n:::\n"}, "'dept' is not a parameter"),
+        (
+            {"body": "Hi.\n\n::: sim activations\nx\n:::\n\n::: sim activations\ny\n:::\n"},
+            "share the key 'activations'",
+        ),
+        ({"body": "Hi [try](?act.depth=3).\n\n::: sim activations\nx\n:::\n"}, "'act'"),
+        ({"body": "Hi [try](?activations.depth=0).\n\n::: sim activations\nx\n:::\n"}, "between"),
         ({"number": 5}, "must be number 2"),
         ({"questions": []}, "at least 4 are needed"),
         ({"questions": [{"id": "x", "prompt": "p", "options": []}]}, "exactly four options"),
@@ -132,6 +139,37 @@ def test_a_minimal_valid_chapter_passes(tmp_path):
 def test_broken_content_is_reported(tmp_path, kwargs, expected):
     problems = check(load_course(_write(tmp_path, **kwargs)), REGISTRY)
     assert any(expected in p for p in problems), problems
+
+
+def test_keyed_embeds_presets_and_preset_links_load_and_pass(tmp_path):
+    body = textwrap.dedent("""
+        Hi. Try [three layers](?deep.depth=3&amp;deep.probe=-1) or [the default](?activations.depth=10).
+
+        ::: sim activations
+        x
+        :::
+
+        ::: sim activations key=deep depth=40 functions=sigmoid,relu
+        y
+        :::
+
+        ::: insight
+        The point.
+        :::
+
+        ## Summary
+        - done
+
+        ## Further reading
+        - a paper
+    """)
+    course = load_course(_write(tmp_path, body=body))
+    assert check(course, REGISTRY) == []
+    sims = [s for s in course.chapters[0].segments if s.kind == "sim"]
+    assert [(s.sim, s.key, s.preset) for s in sims] == [
+        ("activations", "activations", ()),
+        ("activations", "deep", (("depth", "40"), ("functions", "sigmoid,relu"))),
+    ]
 
 
 def test_duplicate_question_ids_across_chapters_are_reported(tmp_path):

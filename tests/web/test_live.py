@@ -45,6 +45,25 @@ def test_start_play_ack_pause_step_reset(client):
         assert f.meta["step"] == 0 and f.meta["full"] and "field" in f.arrays
 
 
+def test_a_hot_parameter_changes_mid_run_without_a_reset(client):
+    with client.websocket_connect(URL) as ws:
+        ws.send_json({"type": "start", "params": {"optimisers": ["sgd"], "lr": 0.01}})
+        frame(ws)
+        ws.send_json({"type": "step", "n": 5})
+        assert frame(ws).meta["step"] == 5
+        ws.send_json({"type": "start", "params": {"optimisers": ["sgd"], "lr": 0.1}})  # hot
+        f = frame(ws)
+        assert f.meta["step"] == 5 and not f.meta["full"]  # the run goes on
+        before = f.meta["optimisers"][0]
+        ws.send_json({"type": "step", "n": 1})
+        after = frame(ws).meta["optimisers"][0]
+        # one SGD step at the new rate on 0.5 (x² + 15 y²): x ← x − 0.1 x
+        assert after["x"] == pytest.approx(before["x"] * 0.9, rel=1e-5)
+        ws.send_json({"type": "start", "params": {"optimisers": ["sgd"], "lr": 0.1, "x0": 1}})
+        f = frame(ws)  # not hot: a fresh run
+        assert f.meta["step"] == 0 and f.meta["full"]
+
+
 def test_bad_messages_get_an_error_and_the_session_keeps_running(client):
     with client.websocket_connect(URL) as ws:
         ws.send_json({"type": "play"})
