@@ -66,6 +66,7 @@ def test_pixels_encode_in_the_browser_and_decode_on_the_server_and_back(page: An
     )
     assert back == img.ravel().tolist()
     blank = page.evaluate(
-        """async () => (await import("/static/js/lib/pixels.js")).encodePixels(new Uint8Array(784))"""
+        """async () => (await import("/static/js/lib/pixels.js"))
+            .encodePixels(new Uint8Array(784))"""
     )
     assert blank == "" and not PIXELS.coerce(blank).array.any()

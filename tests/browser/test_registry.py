@@ -113,15 +113,18 @@ STATE_JS = """(k) => {
             controls[el.name] = [...form.querySelectorAll(`input[name="${el.name}"]:checked`)]
                 .map((c) => c.value).join(",");
         } else if (el.type === "checkbox") controls[el.name] = el.checked ? "1" : "0";
-        else if (el.type === "range" && "logMin" in el.dataset) controls[el.name] = "exact" in el.dataset
-            ? String(Number(el.dataset.exact)) : String(Number((10 ** (Number(el.dataset.logMin)
-              + Number(el.value) / Number(el.dataset.logSteps))).toPrecision(2)));
+        else if (el.type === "range" && "logMin" in el.dataset) {
+            controls[el.name] = "exact" in el.dataset ? String(Number(el.dataset.exact))
+                : String(Number((10 ** (Number(el.dataset.logMin)
+                    + Number(el.value) / Number(el.dataset.logSteps))).toPrecision(2)));
+        }
         else controls[el.name] = el.value;
     }
     const figures = {};
     for (const el of [root, ...root.querySelectorAll("*")]) {
         for (const [name, v] of Object.entries(el.dataset)) {
-            if (!STRUCTURE.includes(name)) figures[`${el.tagName}:${el.dataset.classifier || ""}:${name}`] = v;
+            const where = `${el.tagName}:${el.dataset.classifier || ""}:${name}`;
+            if (!STRUCTURE.includes(name)) figures[where] = v;
         }
     }
     return { controls, figures };
@@ -216,14 +219,17 @@ TIMERS_JS = """() => {
     const wrap = (set, clear) => {
         const s = window[set], c = window[clear];
         window[set] = function (fn, ...rest) {
-            const id = s.call(window, (...a) => { live.delete(id); return typeof fn === "function" ? fn(...a) : undefined; }, ...rest);
+            const run = (...a) => { live.delete(id); return typeof fn === "function" && fn(...a); };
+            const id = s.call(window, run, ...rest);
             live.add(id); return id;
         };
         window[clear] = function (id) { live.delete(id); return c.call(window, id); };
     };
     wrap("setTimeout", "clearTimeout");
     const si = window.setInterval, ci = window.clearInterval, intervals = new Set();
-    window.setInterval = function (...a) { const id = si.apply(window, a); intervals.add(id); return id; };
+    window.setInterval = function (...a) {
+        const id = si.apply(window, a); intervals.add(id); return id;
+    };
     window.clearInterval = function (id) { intervals.delete(id); return ci.call(window, id); };
     window.__timers = () => live.size + intervals.size;
 }"""

@@ -143,7 +143,7 @@ def test_broken_content_is_reported(tmp_path, kwargs, expected):
 
 def test_keyed_embeds_presets_and_preset_links_load_and_pass(tmp_path):
     body = textwrap.dedent("""
-        Hi. Try [three layers](?deep.depth=3&amp;deep.probe=-1) or [the default](?activations.depth=10).
+        Hi. Try [three layers](?deep.depth=3&deep.probe=-1) or [one](?activations.depth=1).
 
         ::: sim activations
         x
