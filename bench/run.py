@@ -15,6 +15,7 @@ import argparse
 import json
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -75,15 +76,32 @@ def sqlite_url(folder: str, name: str) -> str:
 # ---- measurements ---------------------------------------------------------------------------
 
 
+def torch_import_seconds(runs: int) -> float:
+    """`python -c "import torch"` in this venv: the yardstick cold start is measured against."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import torch"], check=True)
+        times.append(time.perf_counter() - t0)
+    return p50(times)
+
+
 def cold_start(tmp: str, runs: int) -> list[Metric]:
-    """Process spawn → first 200 from /healthz, each on a fresh database (migrations included)."""
+    """Process spawn → first 200 from /healthz, each on a fresh database (migrations included),
+    also as a ratio to importing torch timed in the same run (absolute times vary by machine)."""
     times = []
     for i in range(runs):
         srv = live_server.start_server(sqlite_url(tmp, f"cold-{i}.db"))
         times.append(srv.startup_seconds)
         srv.stop()
         log(f"cold start {i + 1}/{runs}: {srv.startup_seconds:.2f} s")
-    return [Metric(f"cold start to /healthz 200 (median of {runs})", p50(times), "s", 3.0)]
+    torch_s = torch_import_seconds(runs)
+    log(f"import torch: {torch_s:.2f} s")
+    return [
+        Metric(f"cold start to /healthz 200 (median of {runs})", p50(times), "s", 3.0),
+        Metric("python -c 'import torch' (median)", torch_s, "s"),
+        Metric("cold start ÷ import torch", p50(times) / torch_s, "×", 2.0),
+    ]
 
 
 INSTRUMENT_KEYS = """([sel, slider]) => {
@@ -97,21 +115,87 @@ INSTRUMENT_KEYS = """([sel, slider]) => {
 }"""
 
 
-def instant_latency(page: Any, base: str, presses: int) -> list[Metric]:
-    """Key press on the probe slider → data-frame incremented, timed inside the page."""
-    page.goto(f"{base}/sims/activations")
-    page.wait_for_function("document.querySelector('[data-sim=activations]').dataset.frame >= 1")
-    page.evaluate(INSTRUMENT_KEYS, ['[data-sim="activations"]', "#activations-probe"])
-    page.focus("#activations-probe")
+def key_latency(page: Any, url: str, key: str, slider: str, presses: int, keys: str) -> list[float]:
+    """Key presses on a slider → data-frame of the sim incremented, timed inside the page."""
+    page.goto(url)
+    root = f'[data-key="{key}"]'
+    page.wait_for_function(f"document.querySelector('{root}').dataset.frame >= 1")
+    page.evaluate(INSTRUMENT_KEYS, [root, slider])
+    page.focus(slider)
     for i in range(presses):
-        page.keyboard.press("ArrowRight")
+        page.keyboard.press(keys if i % 8 < 4 else keys.replace("Right", "Left"))
         page.wait_for_function("n => window.__bench.lat.length >= n", arg=i + 1)
     lat: list[float] = page.evaluate("window.__bench.lat")
-    log(f"instant sim: {len(lat)} key presses, p50 {p50(lat):.1f} ms")
+    log(f"{url}: {len(lat)} key presses, p50 {p50(lat):.1f} ms, p95 {p95(lat):.1f} ms")
+    return lat
+
+
+def instant_latency(page: Any, base: str, presses: int) -> list[Metric]:
+    """Key press on the probe slider of activations → new frame drawn."""
+    lat = key_latency(
+        page, f"{base}/sims/activations", "activations", "#activations-probe", presses, "ArrowRight"
+    )
     return [
         Metric("activations: key → new frame, p50", p50(lat), "ms"),
         Metric("activations: key → new frame, p95", p95(lat), "ms", 50.0),
     ]
+
+
+def boundaries_latency(page: Any, base: str, presses: int) -> list[Metric]:
+    """decision_boundaries at 200 points: the k slider in focus and compare views (one refit
+    each), and a click that adds a point in compare view (all seven refitted on new data)."""
+    db = "decision_boundaries"
+    out = []
+    for view, budget in (("focus", 50.0), ("compare", 150.0)):
+        url = f"{base}/sims/{db}?{db}.view={view}&{db}.classifier=knn"
+        lat = key_latency(page, url, db, f"#{db}-knn_k", presses, "ArrowRight")
+        out += [
+            Metric(f"{db} ({view}): k slider key → frame, p50", p50(lat), "ms"),
+            Metric(f"{db} ({view}): k slider key → frame, p95", p95(lat), "ms", budget),
+        ]
+    page.goto(f"{base}/sims/{db}")
+    root = f'[data-key="{db}"]'
+    page.wait_for_function(f"document.querySelector('{root}').dataset.frame >= 1")
+    page.evaluate(INSTRUMENT_CLICKS, [root, f"{root} canvas.db-map"])
+    canvas = page.locator(f"{root} canvas.db-map").first
+    box = canvas.bounding_box()
+    assert box is not None
+    clicks = max(10, presses // 2)
+    for i in range(clicks):
+        x = box["x"] + box["width"] * (0.2 + 0.6 * ((i * 37) % 17) / 17)
+        y = box["y"] + box["height"] * (0.2 + 0.6 * ((i * 53) % 19) / 19)
+        page.mouse.click(x, y)
+        page.wait_for_function("n => window.__bench.lat.length >= n", arg=i + 1)
+    lat = page.evaluate("window.__bench.lat")
+    log(f"{db}: {len(lat)} clicks, p50 {p50(lat):.1f} ms, p95 {p95(lat):.1f} ms")
+    out.append(Metric(f"{db} (compare): click adds a point → frame, p50", p50(lat), "ms"))
+    out.append(Metric(f"{db} (compare): click adds a point → frame, p95", p95(lat), "ms", 100.0))
+    return out
+
+
+def unsupervised_latency(page: Any, base: str, presses: int) -> list[Metric]:
+    """unsupervised: the iteration slider (k-means) and the components slider (PCA)."""
+    out = []
+    for method, slider in (("kmeans", "iteration"), ("pca", "components")):
+        url = f"{base}/sims/unsupervised?unsupervised.method={method}&unsupervised.n_points=2000"
+        lat = key_latency(
+            page, url, "unsupervised", f"#unsupervised-{slider}", presses, "ArrowRight"
+        )
+        out.append(
+            Metric(f"unsupervised ({method}): {slider} key → frame, p95", p95(lat), "ms", 50.0)
+        )
+    return out
+
+
+INSTRUMENT_CLICKS = """([sel, target]) => {
+    const root = document.querySelector(sel), el = document.querySelector(target);
+    window.__bench = { lat: [], t0: null };
+    el.addEventListener("pointerdown", () => { window.__bench.t0 = performance.now(); }, true);
+    new MutationObserver(() => {
+        const b = window.__bench;
+        if (b.t0 !== null) { b.lat.push(performance.now() - b.t0); b.t0 = null; }
+    }).observe(root, { attributes: true, attributeFilter: ["data-frame"] });
+}"""
 
 
 COUNT_FRAMES = """async ([sel, ms]) => {
@@ -260,6 +344,8 @@ def run(args: argparse.Namespace) -> tuple[list[Metric], dict[str, Any]]:
                 info["chromium"] = browser.version
                 steps: list[Callable[[Any], list[Metric]]] = [
                     lambda p: instant_latency(p, srv.url, args.presses),
+                    lambda p: boundaries_latency(p, srv.url, args.presses),
+                    lambda p: unsupervised_latency(p, srv.url, args.presses),
                     lambda p: live_fps(p, srv.url, args.seconds),
                     lambda p: page_weight(p, srv.url),
                 ]

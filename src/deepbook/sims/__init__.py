@@ -18,6 +18,8 @@ from deepbook.sims.params import ParamError
 
 # id → module defining SPEC; the order is the order of /api/sims.
 MODULES = {
+    "decision_boundaries": "deepbook.sims.decision_boundaries",
+    "unsupervised": "deepbook.sims.unsupervised",
     "activations": "deepbook.sims.activations",
     "gradient_descent": "deepbook.sims.gradient_descent",
 }

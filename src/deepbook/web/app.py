@@ -84,6 +84,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.live = live.Registry(settings)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.globals["version"] = __version__
+    # one small stylesheet per simulation view (static/css/sims/<id>.css), linked on every page
+    styles = sorted(p.name for p in (HERE / "static" / "css" / "sims").glob("*.css"))
+    app.state.templates.env.globals["sim_styles"] = styles
 
     @app.middleware("http")
     async def learner_cookie(

@@ -39,3 +39,34 @@ export function fieldImage(data, rows, cols, { bands = 16, scale = 3, flipY = tr
   }
   return img;
 }
+
+/** "rgb(r, g, b)" (what getComputedStyle gives) → [r, g, b]. */
+export function rgb(css) {
+  const m = css.match(/[\d.]+/g) || [0, 0, 0];
+  return [Number(m[0]), Number(m[1]), Number(m[2])];
+}
+
+/** A 256-entry RGB table from colour `a` (0) through `mid` (0.5) to `b` (1): a diverging map for
+ *  probabilities, whose middle is the panel colour so both themes read the same way. */
+export function diverging(a, mid, b) {
+  const lut = new Uint8ClampedArray(256 * 3);
+  for (let i = 0; i < 256; i++) {
+    const t = i / 255, [from, to, f] = t < 0.5 ? [a, mid, t * 2] : [mid, b, (t - 0.5) * 2];
+    for (let c = 0; c < 3; c++) lut[3 * i + c] = from[c] + (to[c] - from[c]) * f;
+  }
+  return lut;
+}
+
+/** Paint values in [0, 1] (rows × cols, row 0 = lowest y) through a 256-entry table into a
+ *  rows × cols ImageData (flipped so that row 0 is at the bottom). */
+export function valueImage(data, rows, cols, lut, alpha = 255) {
+  const img = new ImageData(cols, rows), px = img.data;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const v = data[r * cols + c], k = 3 * Math.max(0, Math.min(255, Math.round(v * 255)));
+      const o = 4 * ((rows - 1 - r) * cols + c);
+      px[o] = lut[k]; px[o + 1] = lut[k + 1]; px[o + 2] = lut[k + 2]; px[o + 3] = alpha;
+    }
+  }
+  return img;
+}

@@ -8,8 +8,11 @@ export function palette(parent) {
   parent.appendChild(probe);
   const cache = new Map();
   const get = (name) => {
-    if (!cache.has(name)) { probe.style.color = `var(${name}, currentColor)`; cache.set(name, getComputedStyle(probe).color); }
-    return cache.get(name);
+    if (cache.has(name)) return cache.get(name);
+    probe.style.color = `var(${name}, currentColor)`;
+    const value = getComputedStyle(probe).color;
+    if (probe.isConnected) cache.set(name, value); // not yet in the page: nothing to resolve
+    return value;
   };
   return {
     colors: () => ({
