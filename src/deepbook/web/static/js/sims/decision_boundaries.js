@@ -15,6 +15,9 @@ const PAD = { l: 4, r: 4, t: 4, b: 4 };
 const COST_LEVELS = 5;
 const LONG_PRESS_MS = 550;
 const CLASS_NAMES = ["blue", "orange"];
+// Which model controls belong to which classifier (the focus view shows only its own).
+const OWNER = { knn_: "knn", logreg_: "logistic", linsvm_: "linear_svm", svm_: "rbf_svm", tree_: "tree", forest_: "forest", mlp_: "mlp" };
+const owner = (name) => Object.entries(OWNER).find(([prefix]) => name.startsWith(prefix))?.[1];
 const ms = (t) => (t >= 100 ? `${Math.round(t)} ms` : `${t.toPrecision(2)} ms`);
 
 function el(tag, attrs = {}, text = "") {
@@ -274,8 +277,20 @@ export function mount(root, ctx) {
   // ---- frames ------------------------------------------------------------------------------
   function redrawAll() { for (const p of panels.values()) p.canvas.redraw(); }
 
+  /** Focus view: only the focused classifier's own controls; compare view: all of them. */
+  function showControls(v) {
+    for (const input of sim.form.querySelectorAll("input[name], select[name]")) {
+      const who = owner(input.name), wrap = input.closest(".control");
+      if (!wrap) continue;
+      wrap.hidden = v.view === "focus" && who !== undefined && who !== v.classifier;
+    }
+    const pick = sim.form.querySelector(`[name="classifier"]`)?.closest(".control");
+    if (pick) pick.hidden = v.view !== "focus";
+  }
+
   function render(f, v) {
     frame = f; values = v; extent = f.meta.extent;
+    showControls(v);
     const wanted = f.meta.classifiers.map((m) => m.id), large = f.meta.view === "focus";
     const same = wanted.length === panels.size && wanted.every((id) => panels.has(id)) &&
       [...panels.values()].every((p) => p.box.classList.contains("db-large") === large);
