@@ -1,4 +1,4 @@
-"""Optimisers racing down a 2-D loss landscape, using the real `torch.optim` classes.
+"""Optimisers racing down a 2-D loss landscape: PyTorch's update rules, gradients by autograd.
 
 Chapter 3. Each optimiser moves its own copy of the point (x, y) from the same start. A step that
 leaves the finite world (a non-finite loss, or |x| or |y| beyond `ESCAPE`) marks that optimiser
@@ -17,6 +17,7 @@ import torch
 
 from deepbook.sims.base import SimSpec
 from deepbook.sims.frames import Frame
+from deepbook.sims.optim import SGD, Adam, Optimiser, RMSprop
 from deepbook.sims.params import Choice, Flags, Float, Int, Params, param
 
 Surface = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -51,11 +52,12 @@ LANDSCAPES: dict[str, Landscape] = {
     "saddle": Landscape("Saddle", lambda x, y: 0.5 * x**2 + 0.25 * y**4 - 0.5 * y**2, -0.25),
 }
 
-OPTIMISERS: dict[str, tuple[str, Callable[[list[torch.Tensor], float], torch.optim.Optimizer]]] = {
-    "sgd": ("SGD", lambda p, lr: torch.optim.SGD(p, lr=lr)),
-    "momentum": ("SGD + momentum", lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9)),
-    "rmsprop": ("RMSprop", lambda p, lr: torch.optim.RMSprop(p, lr=lr)),
-    "adam": ("Adam", lambda p, lr: torch.optim.Adam(p, lr=lr)),
+# PyTorch's update rules with its defaults, by hand (sims/optim.py, checked against torch.optim).
+OPTIMISERS: dict[str, tuple[str, Callable[[float], Optimiser]]] = {
+    "sgd": ("SGD", lambda lr: SGD(lr)),
+    "momentum": ("SGD + momentum", lambda lr: SGD(lr, momentum=0.9)),
+    "rmsprop": ("RMSprop", lambda lr: RMSprop(lr)),
+    "adam": ("Adam", lambda lr: Adam(lr)),
 }
 
 EXTENT = 3.0  # the view is [-3, 3]²
@@ -80,7 +82,7 @@ class Settings:
     optimisers: tuple[str, ...] = param(
         Flags(
             "Optimisers",
-            help="Which optimisers race (torch.optim, default settings).",
+            help="Which optimisers race (PyTorch's update rules and default settings).",
             options=tuple((k, label) for k, (label, _) in OPTIMISERS.items()),
             default=("sgd", "momentum", "adam"),
             min_count=1,
@@ -187,14 +189,9 @@ class Descent:
         """Back to the start point with fresh optimiser state and noise generator."""
         v = self.v
         self.gen = torch.Generator().manual_seed(v.seed)
-        self.points = [
-            torch.tensor([v.x0, v.y0], dtype=torch.float64, requires_grad=True)
-            for _ in v.optimisers
-        ]
-        self.opts = [
-            OPTIMISERS[k][1]([p], v.lr) for k, p in zip(v.optimisers, self.points, strict=True)
-        ]
-        start = self._loss(self.points[0]).item()
+        self.points = [np.array([v.x0, v.y0]) for _ in v.optimisers]
+        self.opts = [OPTIMISERS[k][1](v.lr) for k in v.optimisers]
+        start = self._loss(self.points[0])
         self.paths = [[(v.x0, v.y0, start)] for _ in v.optimisers]
         self.diverged_at: list[int | None] = [None] * len(self.points)
         self.steps = 0
@@ -204,11 +201,19 @@ class Descent:
         """New learning rate, noise or speed, keeping the paths and optimiser state."""
         self.v = v
         for opt in self.opts:
-            for group in opt.param_groups:
-                group["lr"] = v.lr
+            opt.lr = v.lr
 
-    def _loss(self, p: torch.Tensor) -> torch.Tensor:
-        return self.land.loss(p[0], p[1])
+    def _loss(self, p: np.ndarray) -> float:
+        with torch.no_grad():
+            return float(self.land.loss(torch.tensor(p[0]), torch.tensor(p[1])))
+
+    def _grad(self, p: np.ndarray) -> np.ndarray:
+        """∂f/∂(x, y) at p by autograd, plus the optional seeded gradient noise."""
+        t = torch.tensor(p, requires_grad=True)
+        (g,) = torch.autograd.grad(self.land.loss(t[0], t[1]), t)
+        if self.v.noise > 0:
+            g = g + self.v.noise * torch.randn(2, generator=self.gen, dtype=torch.float64)
+        return g.numpy()
 
     def step(self, n: int = 1) -> None:
         """Advance every optimiser that has not diverged by n steps (up to MAX_STEPS in all)."""
@@ -218,15 +223,10 @@ class Descent:
                 if self.diverged_at[i] is not None:
                     self.paths[i].append(self.paths[i][-1])
                     continue
-                opt.zero_grad()
-                (grad,) = torch.autograd.grad(self._loss(p), p)
-                p.grad = grad
-                if self.v.noise > 0:
-                    p.grad += self.v.noise * torch.randn(2, generator=self.gen, dtype=p.dtype)
-                opt.step()
-                with torch.no_grad():
-                    loss = self._loss(p).item()
-                    x, y = p.tolist()
+                with np.errstate(over="ignore", invalid="ignore"):
+                    opt.step(p, self._grad(p))
+                    loss = self._loss(p)
+                x, y = float(p[0]), float(p[1])
                 if not (math.isfinite(loss) and abs(x) < ESCAPE and abs(y) < ESCAPE):
                     self.diverged_at[i] = self.steps
                     self.paths[i].append(self.paths[i][-1])

@@ -36,7 +36,7 @@ log = logging.getLogger("deepbook")
 
 def load_sims() -> dict[str, Loaded[Any, Any]]:
     """Every simulation with its resources loaded, each run once so that lazy imports and
-    first-call costs (the first torch.optim.Adam takes ~0.9 s) are paid before the first click."""
+    first-call costs (scikit-learn's first fits, torch autograd) are paid before the first click."""
     sims = {sim_id: REGISTRY[sim_id].load() for sim_id in REGISTRY}
     for sim in sims.values():
         sim.warm()

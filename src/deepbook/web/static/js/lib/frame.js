@@ -14,7 +14,7 @@ const HALF = typeof Float16Array === "function" ? null : (() => {
   return t;
 })();
 
-function halfs(buf, offset, count) {
+function halves(buf, offset, count) {
   if (!HALF) return new Float32Array(new Float16Array(buf, offset, count)); // eslint-disable-line no-undef
   const raw = new Uint16Array(buf, offset, count), out = new Float32Array(count);
   for (let i = 0; i < count; i++) out[i] = HALF[raw[i]];
@@ -32,7 +32,7 @@ export function decodeFrame(buf) {
     const count = d.shape.reduce((a, b) => a * b, 1);
     let data;
     if (d.dtype === "float16") {
-      data = halfs(buf, base + d.offset, count);
+      data = halves(buf, base + d.offset, count);
     } else {
       data = new CTORS[d.dtype](buf, base + d.offset, count);
     }
