@@ -162,3 +162,31 @@ def test_measure_cost_shows_progress_then_a_chart(page: Any) -> None:
     slopes = page.inner_text(f"{ROOT} .db-slopes")
     assert "k nearest neighbours" in slopes.lower() or "neighbours" in slopes
     assert page.locator(f"{ROOT} canvas.db-cost-chart").count() == 2
+
+
+def test_a_refused_change_keeps_the_picture_and_says_why_next_to_the_control(
+    page: Any, js_errors: Any
+) -> None:
+    js_errors.allow(r"status of 422")  # the refusal itself, logged by the browser
+    page.goto("/chapters/neurons-and-layers")
+    act = '[data-key="activations"]'
+    next_frame(page, 0, act)
+    page.wait_for_timeout(300)
+    n = frames(page, act)
+    page.evaluate(
+        """() => { for (const [root, view] of window.deepbook.views)
+            if (root.dataset.key === "activations") view.set({ z_min: 5, z_max: -5 }); }"""
+    )
+    note = page.locator(f"{act} .control-error")
+    note.wait_for()
+    assert "z_max" in note.inner_text()
+    assert page.get_attribute("#activations-z_min", "aria-invalid") == "true"
+    assert "Not updated" in page.inner_text(f'{act} [data-role="status"]')
+    assert frames(page, act) == n  # the last good picture stays
+    assert "activations.z_min" not in query(page)  # a refused value never reaches the URL
+    page.evaluate(
+        """() => { for (const [root, view] of window.deepbook.views)
+            if (root.dataset.key === "activations") view.set({ z_min: -5, z_max: 5 }); }"""
+    )
+    next_frame(page, n, act)
+    assert page.locator(f"{act} .control-error").count() == 0

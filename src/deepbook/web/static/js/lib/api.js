@@ -1,12 +1,20 @@
 // Talking to the deepbook server: instant frames over HTTP, live sessions over a WebSocket.
 import { decodeFrame } from "./frame.js";
 
-/** A readable message from an error response: {"detail", "param"} (FastAPI's own 422s: a list). */
-export async function errorText(res) {
+/** The server's error as {detail, param}: our 4xx carry {"detail", "param"} (FastAPI's own
+ *  422s a list of problems). */
+export async function errorBody(res) {
   const body = await res.json().catch(() => ({}));
-  if (typeof body.detail === "string") return body.detail;
-  if (Array.isArray(body.detail)) return body.detail.map((d) => `${(d.loc || []).at(-1)}: ${d.msg}`).join("; ");
-  return `the server answered ${res.status}`;
+  if (typeof body.detail === "string") return { detail: body.detail, param: body.param || null };
+  if (Array.isArray(body.detail)) {
+    return { detail: body.detail.map((d) => `${(d.loc || []).at(-1)}: ${d.msg}`).join("; "), param: null };
+  }
+  return { detail: `the server answered ${res.status}`, param: null };
+}
+
+/** A readable message from an error response. */
+export async function errorText(res) {
+  return (await errorBody(res)).detail;
 }
 
 /** Fetch instant frames, at most one request in flight; the newest pending parameters win. */
@@ -18,8 +26,8 @@ export function instantClient(simId, { onFrame, onError }) {
       const res = await fetch(`/api/sims/${simId}`, {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(params),
       });
-      if (!res.ok) onError(await errorText(res));
-      else if (!closed) onFrame(decodeFrame(await res.arrayBuffer()));
+      if (!res.ok) { const e = await errorBody(res); onError(e.detail, e.param); }
+      else if (!closed) onFrame(decodeFrame(await res.arrayBuffer()), params);
     } catch (e) {
       if (!closed) onError(`could not reach the server (${e.message})`);
     } finally {

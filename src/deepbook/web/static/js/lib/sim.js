@@ -25,20 +25,39 @@ function base(root, ctx, onValues) {
     used() { if (!used) { used = true; reportUse(ctx.simId, ctx.chapter); } },
     /** Announce a change of state (a polite live region: say little, and only what changed). */
     say(text) { if (status.textContent !== text) status.textContent = text; },
+    /** Show a refusal next to the control it names (and in the status line); null clears. */
+    refuse(message, param) {
+      for (const old of form.querySelectorAll(".control-error")) old.remove();
+      for (const bad of form.querySelectorAll("[aria-invalid]")) bad.removeAttribute("aria-invalid");
+      if (message === null) { if (status.textContent.startsWith("Not updated")) b.say(""); return; }
+      b.say(`Not updated: ${message}`);
+      const input = param && form.elements[param];
+      const control = input && (input.closest?.(".control") || input[0]?.closest(".control"));
+      if (!control) return;
+      const note = document.createElement("p");
+      note.className = "control-error";
+      note.textContent = message;
+      control.append(note);
+      if (input.setAttribute) input.setAttribute("aria-invalid", "true");
+    },
     /** Change some values (typed, or as URL strings) the way a control would. */
     set(partial) {
       for (const [name, v] of Object.entries(partial)) setParam(form, name, v);
       changed(readParams(form));
     },
   };
+  /** Values the server accepted (it drew a frame from them) go into the URL and the
+   *  "open full window" link; refused ones never do. */
+  b.commit = (v) => {
+    ctx.url.write(ctx.key, v, ctx.defaults);
+    if (link) {
+      const q = simQuery(ctx.simId, v, ctx.specDefaults).toString();
+      link.href = `/sims/${ctx.simId}${q ? `?${q}` : ""}`;
+    }
+  };
   function changed(v) {
     values = v;
     b.used();
-    ctx.url.write(ctx.key, values, ctx.defaults);
-    if (link) {
-      const q = simQuery(ctx.simId, values, ctx.specDefaults).toString();
-      link.href = `/sims/${ctx.simId}${q ? `?${q}` : ""}`;
-    }
     onValues(values);
   }
   const onRestore = () => b.set(ctx.defaults);
@@ -64,12 +83,13 @@ export function instantSim(root, ctx, render) {
   let raf = 0, latest = null, client = null;
   const b = base(root, ctx, (v) => client.request(v));
   client = instantClient(ctx.simId, {
-    onFrame(frame) {
-      if (b.status.textContent.startsWith("Not updated")) b.say("");
+    onFrame(frame, params) {
+      b.refuse(null);
+      b.commit(params);
       latest = frame;
       if (!raf) raf = requestAnimationFrame(() => { raf = 0; render(latest, b.values()); b.drawn(); });
     },
-    onError(message) { b.say(`Not updated: ${message}`); },
+    onError(message, param) { b.refuse(message, param); },
   });
   client.request(b.values());
   return { ...b, destroy() { b.destroyBase(); client.close(); cancelAnimationFrame(raf); } };
@@ -80,8 +100,8 @@ export function instantSim(root, ctx, render) {
  *  A change of hot parameters (a learning rate, a speed) is taken without a restart: the
  *  server decides, from the declaration. */
 export function liveSim(root, ctx, { render }) {
-  let raf = 0, queue = [], playing = false, step = null, client = null;
-  const b = base(root, ctx, (v) => client.send({ type: "start", params: v }));
+  let raf = 0, queue = [], playing = false, step = null, client = null, asked = null;
+  const b = base(root, ctx, (v) => { asked = v; client.send({ type: "start", params: v }); });
   const buttons = Object.fromEntries(
     [...root.querySelectorAll("[data-action]")].map((el) => [el.dataset.action, el]));
   // The server's word on playing, in the order its messages arrived.
@@ -95,6 +115,8 @@ export function liveSim(root, ctx, { render }) {
   client = liveClient(ctx.simId, {
     onOpen() { client.send({ type: "start", params: b.values() }); },
     onFrame(frame) {
+      if (frame.meta.full) b.refuse(null);
+      if (asked) { b.commit(asked); asked = null; } // the session took the new values
       step = frame.meta.step;
       setPlaying(frame.meta.playing);
       if (frame.meta.done) b.say(`Finished after ${step} steps.`);
@@ -103,7 +125,9 @@ export function liveSim(root, ctx, { render }) {
       if (!raf) raf = requestAnimationFrame(flush);
     },
     onState(state) { setPlaying(state.playing); },
-    onError(message, param) { b.say(param ? `Refused: ${message}` : message); },
+    onError(message, param) {
+      if (param) { asked = null; b.refuse(message, param); } else b.say(message);
+    },
   });
   function flush() {
     raf = 0;
