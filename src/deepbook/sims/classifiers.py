@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+from sklearn import config_context
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -117,7 +118,7 @@ TABLE: tuple[Classifier, ...] = (
         ("mlp_hidden",),
         "probability",
         lambda h, seed: MLPClassifier(
-            (h["mlp_hidden"],), solver="lbfgs", max_iter=300, random_state=seed
+            (h["mlp_hidden"],), solver="lbfgs", max_iter=100, random_state=seed
         ),
         lambda h: f"1 hidden layer of {h['mlp_hidden']} units",
     ),
@@ -168,6 +169,13 @@ class FitSection:
                     self._quiet.__exit__(None, None, None)
                 self._limiter.restore_original_limits()
                 self._limiter = self._quiet = None
+
+
+# Our inputs are validated (finite, in range) before they get here, so scikit-learn's own checks
+# of parameters and finiteness are skipped while fitting and predicting: a few ms a frame.
+def fast() -> Any:
+    """scikit-learn's config for this thread, without the checks our validation already did."""
+    return config_context(assume_finite=True, skip_parameter_validation=True)
 
 
 def grid_centres(g: int, extent: tuple[float, float]) -> np.ndarray:
@@ -241,7 +249,7 @@ def fit_panel(
         return Fitted(problem=f"k = {h['knn_k']} is more than the {len(y)} training points")
     est = clf.build(h, seed)
     try:
-        with section:
+        with section, fast():
             t0 = time.perf_counter()
             est.fit(x, y)
             t1 = time.perf_counter()
@@ -286,7 +294,7 @@ def measure(
     if clf.id == "knn":
         h = {**h, "knn_k": min(h["knn_k"], len(d.labels))}
     made: list[Any] = []
-    with section:
+    with section, fast():
         fit_ms = best_ms(lambda: made.append(clf.build(h, seed).fit(d.xy, d.labels)))
         predict_ms = best_ms(lambda: shade(clf, made[-1], grid))
     return fit_ms, predict_ms

@@ -210,7 +210,7 @@ class Settings:
             "Trees",
             min=1,
             max=200,
-            default=50,
+            default=10,
             group="model",
             help="Random forest: how many trees vote.",
         )

@@ -80,14 +80,19 @@ function base(root, ctx, onValues) {
 
 /** An instant sim: every change requests a frame; render(frame, values) draws it. */
 export function instantSim(root, ctx, render) {
-  let raf = 0, latest = null, client = null;
+  let raf = 0, latest = null, client = null, lastDraw = 0;
   const b = base(root, ctx, (v) => client.request(v));
   client = instantClient(ctx.simId, {
     onFrame(frame, params) {
       b.refuse(null);
       b.commit(params);
       latest = frame;
-      if (!raf) raf = requestAnimationFrame(() => { raf = 0; render(latest, b.values()); b.drawn(); });
+      // Draw at once when nothing was drawn this display frame (a key press, a click); while
+      // frames stream in faster than the display, draw at most once per animation frame.
+      const draw = () => { raf = 0; lastDraw = performance.now(); render(latest, b.values()); b.drawn(); };
+      if (raf) return;
+      if (performance.now() - lastDraw > 16) draw();
+      else raf = requestAnimationFrame(draw);
     },
     onError(message, param) { b.refuse(message, param); },
   });

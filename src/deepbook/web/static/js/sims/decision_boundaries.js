@@ -103,19 +103,31 @@ export function mount(root, ctx) {
   function drawPoints(c2d, b, c, k) {
     const xy = frame.arrays.xy.data, lab = frame.arrays.label.data, test = frame.arrays.test.data;
     const n = lab.length, wrong = frame.arrays.wrong, K = wrong.shape[0];
-    const r = Math.max(2.2, Math.min(4.5, b.w / 70));
-    const cols = [c.get("--class-0"), c.get("--class-1")];
+    const r = Math.max(2.2, Math.min(4.5, b.w / 70)), d = r + 2.5;
     c2d.save();
     c2d.beginPath(); c2d.rect(b.x, b.y, b.w, b.h); c2d.clip();
-    for (let i = 0; i < n; i++) {
-      const [px, py] = toPx(xy[2 * i], xy[2 * i + 1], b), col = cols[lab[i]];
-      c2d.beginPath(); c2d.arc(px, py, r, 0, 2 * Math.PI);
-      if (test[i]) { c2d.lineWidth = 1.8; c2d.strokeStyle = col; c2d.fillStyle = c.panel; c2d.fill(); c2d.stroke(); }
-      else { c2d.fillStyle = col; c2d.fill(); c2d.lineWidth = 0.8; c2d.strokeStyle = c.panel; c2d.stroke(); }
-      if (test[i] && k !== undefined && k < K && wrong.data[k * n + i]) {
-        c2d.strokeStyle = c.fg; c2d.lineWidth = 1.6; const d = r + 2.5;
-        c2d.beginPath(); c2d.moveTo(px - d, py - d); c2d.lineTo(px + d, py + d); c2d.moveTo(px + d, py - d); c2d.lineTo(px - d, py + d); c2d.stroke();
+    // one path per class and kind (training: filled; test: hollow), so 7 panels stay cheap
+    for (const cls of [0, 1]) {
+      const col = c.get(`--class-${cls}`);
+      for (const isTest of [0, 1]) {
+        c2d.beginPath();
+        for (let i = 0; i < n; i++) {
+          if (lab[i] !== cls || test[i] !== isTest) continue;
+          const [px, py] = toPx(xy[2 * i], xy[2 * i + 1], b);
+          c2d.moveTo(px + r, py); c2d.arc(px, py, r, 0, 2 * Math.PI);
+        }
+        if (isTest) { c2d.fillStyle = c.panel; c2d.fill(); c2d.lineWidth = 1.8; c2d.strokeStyle = col; c2d.stroke(); }
+        else { c2d.fillStyle = col; c2d.fill(); c2d.lineWidth = 0.8; c2d.strokeStyle = c.panel; c2d.stroke(); }
       }
+    }
+    if (k !== undefined && k < K) { // test points this panel gets wrong: crossed out
+      c2d.beginPath();
+      for (let i = 0; i < n; i++) {
+        if (!test[i] || !wrong.data[k * n + i]) continue;
+        const [px, py] = toPx(xy[2 * i], xy[2 * i + 1], b);
+        c2d.moveTo(px - d, py - d); c2d.lineTo(px + d, py + d); c2d.moveTo(px + d, py - d); c2d.lineTo(px - d, py + d);
+      }
+      c2d.strokeStyle = c.fg; c2d.lineWidth = 1.6; c2d.stroke();
     }
     c2d.restore();
   }
