@@ -89,7 +89,7 @@ class AnswerBody(BaseModel):
     """A learner's choice for one question."""
 
     question_id: str = Field(min_length=1, max_length=100)
-    choice: int = Field(ge=0)
+    choice: int = Field(ge=0, strict=True)  # true is not 1
 
 
 @router.post("/api/answers")

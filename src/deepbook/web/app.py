@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import socket
 import threading
 import time
 import webbrowser
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -27,10 +26,9 @@ from deepbook.content import check, load_course
 from deepbook.settings import Settings
 from deepbook.sims import REGISTRY, Loaded
 from deepbook.store import make_engine, make_sessionmaker, migrate
-from deepbook.web import api, live, pages
+from deepbook.web import api, learners, live, pages
 
 HERE = Path(__file__).parent
-LEARNER_COOKIE = "deepbook_learner"
 log = logging.getLogger("deepbook")
 
 
@@ -88,21 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
     styles = sorted(p.name for p in (HERE / "static" / "css" / "sims").glob("*.css"))
     app.state.templates.env.globals["sim_styles"] = styles
 
-    @app.middleware("http")
-    async def learner_cookie(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        key = "default"
-        new = False
-        if settings.learner_mode == "cookie":
-            key = request.cookies.get(LEARNER_COOKIE, "")
-            if not (16 <= len(key) <= 64 and key.isalnum()):
-                key, new = secrets.token_hex(16), True
-        request.state.learner_key = key
-        response = await call_next(request)
-        if new:
-            response.set_cookie(LEARNER_COOKIE, key, max_age=3600 * 24 * 365, samesite="lax")
-        return response
+    learners.install(app, settings)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
