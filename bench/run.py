@@ -119,7 +119,7 @@ def key_latency(page: Any, url: str, key: str, slider: str, presses: int, keys: 
     """Key presses on a slider → data-frame of the sim incremented, timed inside the page."""
     page.goto(url)
     root = f'[data-key="{key}"]'
-    page.wait_for_function(f"document.querySelector('{root}').dataset.frame >= 1")
+    page.wait_for_function(f"() => document.querySelector('{root}').dataset.frame >= 1")
     page.evaluate(INSTRUMENT_KEYS, [root, slider])
     page.focus(slider)
     for i in range(presses):
@@ -155,7 +155,7 @@ def boundaries_latency(page: Any, base: str, presses: int) -> list[Metric]:
         ]
     page.goto(f"{base}/sims/{db}")
     root = f'[data-key="{db}"]'
-    page.wait_for_function(f"document.querySelector('{root}').dataset.frame >= 1")
+    page.wait_for_function(f"() => document.querySelector('{root}').dataset.frame >= 1")
     page.evaluate(INSTRUMENT_CLICKS, [root, f"{root} canvas.db-map"])
     canvas = page.locator(f"{root} canvas.db-map").first
     box = canvas.bounding_box()
@@ -214,7 +214,7 @@ def live_fps(page: Any, base: str, seconds: float) -> list[Metric]:
     """Frames drawn per second while gradient_descent plays at one step per frame."""
     sim = '[data-sim="gradient_descent"]'
     page.goto(f"{base}/sims/gradient_descent?gradient_descent.speed=1")
-    page.wait_for_function(f"document.querySelector('{sim}').dataset.frame >= 1")
+    page.wait_for_function(f"() => document.querySelector('{sim}').dataset.frame >= 1")
     start = int(page.get_attribute(sim, "data-frame"))
     page.click(f'{sim} [data-action="play"]')
     page.wait_for_function(  # warmed up: a few frames into the run
@@ -237,7 +237,7 @@ def page_weight(page: Any, base: str) -> list[Metric]:
     page.on("response", collect)
     page.goto(f"{base}/chapters/backpropagation")
     page.wait_for_function(
-        "document.querySelector('[data-sim=gradient_descent]').dataset.frame >= 1"
+        "() => document.querySelector('[data-sim=gradient_descent]').dataset.frame >= 1"
     )
     page.wait_for_load_state("networkidle")
     page.remove_listener("response", collect)

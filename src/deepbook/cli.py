@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,11 +27,16 @@ def serve(
     ] = None,
     content: Annotated[Path | None, typer.Option(help="Content folder.")] = None,
     no_open: Annotated[bool, typer.Option("--no-open", help="Do not open a browser.")] = False,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(help="Also serve this Host name (repeatable; '*' for any), e.g. a LAN name."),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes (share a PostgreSQL database).")
+    ] = 1,
 ) -> None:
     """Serve the course on http://HOST:PORT (default 127.0.0.1:8000)."""
     import uvicorn
-
-    from deepbook.web.app import create_app
 
     overrides: dict[str, Any] = {
         "host": host,
@@ -40,15 +47,38 @@ def serve(
     if no_open:
         overrides["open_browser"] = False
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    if allow_host:
+        settings = settings.model_copy(
+            update={"allowed_hosts": [*settings.allowed_hosts, *allow_host]}
+        )
     url = f"http://{settings.host}:{settings.port}/"
     typer.echo(f"deepbook serving on {url} (database: {settings.database_url.split('@')[-1]})")
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        ws_max_size=max(65536, 8 * settings.max_message_bytes),  # our own limit answers first
-    )
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "ws_max_size": max(65536, 8 * settings.max_message_bytes),  # our own limit answers first
+        # X-Forwarded-* are trusted only from the proxies named in the settings, never by default
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips or "",
+    }
+    if workers == 1:
+        from deepbook.web.app import create_app
+
+        uvicorn.run(create_app(settings), **common)
+        return
+    # Several processes: each builds its app from the environment, so pass the settings there.
+    os.environ.update(settings_env(settings.model_copy(update={"open_browser": False})))
+    uvicorn.run("deepbook.web.app:app_from_env", factory=True, workers=workers, **common)
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as DEEPBOOK_* environment variables (lists and paths as JSON / text)."""
+    out = {}
+    for name, value in settings.model_dump(mode="json").items():
+        text = json.dumps(value) if isinstance(value, list | dict | bool) else str(value)
+        out[f"DEEPBOOK_{name.upper()}"] = text
+    return out
 
 
 @app.command()

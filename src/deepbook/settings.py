@@ -37,4 +37,8 @@ class Settings(BaseSettings):
     max_steps_per_second: int = Field(3000, ge=1)  # per live session
     max_message_bytes: int = Field(4096, ge=64)  # client → server WebSocket messages
     max_messages_per_second: int = Field(120, ge=1)  # per live session
-    max_body_bytes: int = Field(16384, ge=256)  # JSON bodies of the HTTP API
+    max_body_bytes: int = Field(16384, ge=256)  # every HTTP request body, chunked ones included
+    # Hosting: which Host headers are served (DNS rebinding), which origins may write, proxies.
+    allowed_hosts: list[str] = ["127.0.0.1", "localhost", "[::1]"]  # "*": any host
+    allowed_origins: list[str] = []  # extra origins allowed to post (same origin always is)
+    forwarded_allow_ips: str = ""  # proxy addresses whose X-Forwarded-* uvicorn trusts

@@ -48,7 +48,9 @@ def test_compare_view_has_seven_panels_with_accuracies(page: Any) -> None:
     for train, test in acc.values():
         assert 0.5 <= train <= 1 and 0.5 <= test <= 1
     page.select_option(f"#{DB}-view", "focus")
-    page.wait_for_function(f"document.querySelectorAll('{ROOT} [data-classifier]').length === 1")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{ROOT} [data-classifier]').length === 1"
+    )
     assert list(accuracies(page)) == ["knn"]
 
 
@@ -120,14 +122,18 @@ def test_a_preset_link_sets_the_sim_in_place_and_restore_brings_back_the_default
     n = frames(page)
     page.click('a[href*="decision_boundaries.classifier=tree"]')
     next_frame(page, n)
-    page.wait_for_function(f"document.querySelectorAll('{ROOT} [data-classifier]').length === 1")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{ROOT} [data-classifier]').length === 1"
+    )
     assert page.evaluate("window.__same") is True
     assert list(accuracies(page)) == ["tree"]
     assert page.input_value(f"#{DB}-dataset") == "circles"
     n = frames(page)
     page.click(f'{ROOT} [data-role="restore"]')
     next_frame(page, n)
-    page.wait_for_function(f"document.querySelectorAll('{ROOT} [data-classifier]').length === 7")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{ROOT} [data-classifier]').length === 7"
+    )
     assert not any(k.startswith(f"{DB}.") for k in query(page))
 
 
@@ -154,7 +160,7 @@ def test_measure_cost_shows_progress_then_a_chart(page: Any) -> None:
     next_frame(page, 0)
     page.click(f'{ROOT} [data-role="measure-cost"]')
     page.wait_for_function(
-        f"document.querySelector('{ROOT} [data-role=\"measure-cost\"]').disabled === false"
+        f"() => document.querySelector('{ROOT} [data-role=\"measure-cost\"]').disabled === false"
         f" && !document.querySelector('{ROOT} .db-cost').hidden",
         timeout=60_000,
     )

@@ -7,7 +7,12 @@ from deepbook.web.app import create_app
 
 @pytest.fixture
 def settings(tmp_path):
-    return Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}", open_browser=False)
+    # "testserver" is the host Starlette's TestClient sends; a real server serves loopback only
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'test.db'}",
+        open_browser=False,
+        allowed_hosts=["127.0.0.1", "localhost", "testserver"],
+    )
 
 
 @pytest.fixture

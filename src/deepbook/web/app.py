@@ -8,13 +8,14 @@ import socket
 import threading
 import time
 import webbrowser
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import torch
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -27,9 +28,28 @@ from deepbook.settings import Settings
 from deepbook.sims import REGISTRY, Loaded
 from deepbook.store import make_engine, make_sessionmaker, migrate
 from deepbook.web import api, learners, live, pages
+from deepbook.web.security import Guard
 
 HERE = Path(__file__).parent
 log = logging.getLogger("deepbook")
+
+
+# Statuses any route may answer besides its own (documented in /openapi.json).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Bad request (e.g. a host this server does not serve)"},
+    403: {"description": "Cross-site request refused"},
+    404: {"description": "Not found"},
+    405: {"description": "Method not allowed (the Allow header lists the methods)"},
+    413: {"description": "Request body too large"},
+    422: {"description": "Invalid input; detail names the field and its bounds"},
+}
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    """One validation error as 'field: message', without the input it was given."""
+    loc = ".".join(str(x) for x in error.get("loc", ()) if x != "body")
+    text = f"{loc}: {error.get('msg', 'invalid')}" if loc else str(error.get("msg", "invalid"))
+    return text[:200].encode("utf-8", "replace").decode("utf-8")
 
 
 def load_sims() -> dict[str, Loaded[Any, Any]]:
@@ -74,7 +94,11 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(title="deepbook", version=__version__, lifespan=lifespan)
+    # No /docs or /redoc: FastAPI's would load Swagger UI from a CDN, and no page of ours loads
+    # anything from outside. /openapi.json describes every route.
+    app = FastAPI(
+        title="deepbook", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     app.state.course = course
     app.state.ready = False
@@ -92,15 +116,24 @@ def create_app(settings: Settings) -> FastAPI:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         """JSON for the API, a readable page for people."""
         if request.url.path.startswith(("/api/", "/healthz", "/ws/")):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
         title = {404: "Not found", 422: "That did not work"}.get(exc.status_code, "Error")
         page: Response = app.state.templates.TemplateResponse(
             request,
             "error.html",
             {"status": exc.status_code, "title": title, "detail": exc.detail},
             status_code=exc.status_code,
+            headers=exc.headers,
         )
         return page
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        """A readable 422 that names each field at fault and never echoes the input."""
+        detail = "; ".join(_problem(e) for e in exc.errors()[:5])
+        return await http_error(request, StarletteHTTPException(422, detail))
 
     # Pages, scripts and styles go out compressed (a chapter's HTML shrinks ~5×); frames do not:
     # they are small, already dense, and latency matters more than bytes for them.
@@ -110,8 +143,14 @@ def create_app(settings: Settings) -> FastAPI:
         compresslevel=6,
         exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, api.FRAME_TYPE),
     )
-    app.include_router(pages.router)
-    app.include_router(api.router)
+    app.include_router(pages.router, responses=ERRORS)
+    app.include_router(api.router, responses=ERRORS)
     app.include_router(live.router)
+    app.add_middleware(Guard, settings=settings)  # outermost: before anything else runs
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker process of `deepbook serve --workers N` (settings from DEEPBOOK_*)."""
+    return create_app(Settings())
