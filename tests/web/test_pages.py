@@ -66,7 +66,8 @@ def test_the_no_javascript_answer_path_stores_and_shows_feedback(client):
 
 def test_bad_form_answers_and_unknown_pages(client):
     url = "/chapters/neurons-and-layers/questions/neurons-why-activation"
-    assert client.post(url, data={}).status_code == 422
+    r = client.post(url, data={})
+    assert r.status_code == 422 and "choose one of the options" in r.text and "<html" in r.text
     assert client.post(url, data={"choice": "9"}).status_code == 422
     assert (
         client.post(

@@ -52,6 +52,18 @@ def _problem(error: Mapping[str, Any]) -> str:
     return text[:200].encode("utf-8", "replace").decode("utf-8")
 
 
+def _allowed(app: FastAPI, path: str) -> list[str]:
+    """The methods some route answers on this path (HEAD wherever GET is)."""
+    methods: set[str] = set()
+    for route in app.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def load_sims() -> dict[str, Loaded[Any, Any]]:
     """Every simulation with its resources loaded, each run once so that lazy imports and
     first-call costs (scikit-learn's first fits, torch autograd) are paid before the first click."""
@@ -115,6 +127,8 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         """JSON for the API, a readable page for people."""
+        if exc.status_code == 405:  # Allow lists every method of every route on this path
+            exc.headers = {"Allow": ", ".join(_allowed(app, request.url.path))}
         if request.url.path.startswith(("/api/", "/healthz", "/ws/")):
             return JSONResponse(
                 {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
@@ -132,7 +146,11 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         """A readable 422 that names each field at fault and never echoes the input."""
-        detail = "; ".join(_problem(e) for e in exc.errors()[:5])
+        errors = exc.errors()
+        if request.url.path.startswith("/chapters/") and any("choice" in e["loc"] for e in errors):
+            detail = "choose one of the options before checking your answer"  # the no-JS form
+        else:
+            detail = "; ".join(_problem(e) for e in errors[:5])
         return await http_error(request, StarletteHTTPException(422, detail))
 
     # Pages, scripts and styles go out compressed (a chapter's HTML shrinks ~5×); frames do not:

@@ -137,13 +137,13 @@ def answer_form(
     request: Request,
     course: CourseDep,
     db: DbDep,
-    choice: Annotated[int | None, Form()] = None,
+    choice: Annotated[int, Form(ge=0)],
 ) -> Any:
     """The no-JavaScript answer path: store, then redirect back to the question."""
     q = course.question(qid)
     if q is None or q.chapter != slug:
         raise HTTPException(404, f"no question {qid!r} in chapter {slug!r}")
-    if choice is None or not 0 <= choice < len(q.options):
+    if not 0 <= choice < len(q.options):
         raise HTTPException(422, "choose one of the options before checking your answer")
     with db.begin() as s:
         record_answer(s, learner(s, request), q.id, slug, choice, choice == q.answer)
