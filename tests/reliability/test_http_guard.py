@@ -182,3 +182,14 @@ def test_openapi_documents_the_error_statuses(app_client):
     answers = spec["paths"]["/api/answers"]["post"]["responses"]
     assert {"200", "400", "403", "404", "413", "422"} <= set(answers)
     json.dumps(spec)  # serialisable
+
+
+def test_the_largest_body_accepted_is_the_limit(app_client, settings):
+    core = json.dumps({"question_id": Q, "choice": 1}).encode()
+    limit = settings.max_body_bytes
+    exact = core[:-1] + b" " * (limit - len(core)) + b"}"  # JSON padded with spaces
+    assert len(exact) == limit
+    headers = {"Content-Type": "application/json"}
+    assert app_client.post("/api/answers", content=exact, headers=headers).status_code == 200
+    over = core[:-1] + b" " * (limit + 1 - len(core)) + b"}"
+    assert app_client.post("/api/answers", content=over, headers=headers).status_code == 413
