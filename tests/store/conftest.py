@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, sessionmaker
 
 import conftest_pg
-from deepbook.store import Base, make_engine, make_sessionmaker, migrate
+from deepbook.store import Base, Store, make_engine, make_sessionmaker, migrate
 
 _db_numbers = itertools.count()
 
@@ -38,13 +37,13 @@ def engine(store_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def factory(engine: Engine) -> sessionmaker[Session]:
+def factory(engine: Engine) -> Store:
     """Return a session factory bound to the migrated engine."""
     return make_sessionmaker(engine)
 
 
 @pytest.fixture
-def count(factory: sessionmaker[Session]) -> Callable[[type[Base]], int]:
+def count(factory: Store) -> Callable[[type[Base]], int]:
     """Return a function counting the committed rows of a model's table."""
 
     def count_rows(model: type[Base]) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, inspect
 from deepbook.store import Base, default_sqlite_url, make_engine, migrate
 from deepbook.store.db import alembic_config
 
-TABLES = {"learners", "answers", "sim_events"}
+TABLES = {"learners", "answers", "sim_events", "question_summaries", "sim_summaries"}
 
 
 def test_migrate_twice_creates_exactly_the_model_schema(store_url: str) -> None:
@@ -33,8 +33,17 @@ def test_migrate_twice_creates_exactly_the_model_schema(store_url: str) -> None:
             "ix_sim_events_learner_id_sim_id": ["learner_id", "sim_id"]
         }
         assert [uq["column_names"] for uq in insp.get_unique_constraints("learners")] == [["key"]]
+        assert insp.get_pk_constraint("question_summaries")["constrained_columns"] == [
+            "learner_id",
+            "question_id",
+        ]
+        assert insp.get_pk_constraint("sim_summaries")["constrained_columns"] == [
+            "learner_id",
+            "sim_id",
+            "kind",
+        ]
         with engine.connect() as conn:
-            assert MigrationContext.configure(conn).get_current_revision() == "0001"
+            assert MigrationContext.configure(conn).get_current_revision() == "0002"
             # The hand-written migration and the ORM models describe the same schema.
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
@@ -135,3 +144,27 @@ def test_head_constant_is_the_newest_migration(tmp_path):
     migrate(engine)  # the fast path: already at head
     assert current_revision(engine) == HEAD
     engine.dispose()
+
+
+def test_read_transactions_are_read_only_and_leave_the_pool_clean(engine: Engine) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from deepbook.store import Store, find_learner, make_sessionmaker, record_answer
+
+    store = make_sessionmaker(engine)
+    assert isinstance(store, Store)
+    pg = engine.dialect.name == "postgresql"
+    for _ in range(3):  # the same pooled connections serve both kinds, in turn
+        with store.read() as s:
+            if pg:
+                assert s.execute(text("SHOW transaction_read_only")).scalar() == "on"
+            find_learner(s)
+        with store.begin() as s:
+            if pg:
+                assert s.execute(text("SHOW transaction_read_only")).scalar() == "off"
+            record_answer(s, find_learner(s), "q1", "ch", 0, True)
+    if pg:  # PostgreSQL also refuses raw SQL writes in a read transaction (SQLite: see
+        # tests/reliability/test_store_readers.py for what its read transactions do)
+        with pytest.raises(DBAPIError, match="read-only"), store.read() as s:
+            s.execute(text("DELETE FROM answers"))

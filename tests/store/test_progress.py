@@ -1,4 +1,5 @@
-"""Progress functions (deepbook.store.progress) on SQLite and PostgreSQL: the data survives."""
+"""Progress functions (deepbook.store.progress) on SQLite and PostgreSQL: the data survives,
+learners are stored by their first write, and read transactions refuse to write."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from deepbook.store import (
     Answer,
     Base,
     ChapterProgress,
     Learner,
+    ReadOnlyError,
     SimEvent,
+    Store,
     chapter_progress,
+    find_learner,
     first_try_correct,
     get_or_create_learner,
     latest_answers,
@@ -26,7 +29,7 @@ from deepbook.store import (
     sims_used,
 )
 
-Factory = sessionmaker[Session]
+Factory = Store
 Count = Callable[[type[Base]], int]
 
 
@@ -46,8 +49,9 @@ def test_record_answer_and_read_it_back_in_a_new_session(factory: Factory) -> No
             2,
             True,
         )
-        assert got.learner_id == learner.id
-        for stamp in (got.created_at, learner.created_at):
+        assert (got.learner_id, got.attempts, got.first_correct) == (learner.id, 1, True)
+        assert got.first_answer_id == got.last_answer_id == answer.id
+        for stamp in (got.answered_at, learner.created_at):
             assert stamp.tzinfo is not None and stamp.utcoffset() == timedelta(0)
             assert before - timedelta(seconds=1) <= stamp <= datetime.now(UTC)
 
@@ -149,7 +153,7 @@ def test_get_or_create_learner_returns_the_same_row(factory: Factory, count: Cou
         (lambda s, me: record_answer(s, me, "q1", "ch", -1, True), "choice"),
         (lambda s, me: record_answer(s, me, "q1", "ch", True, True), "choice"),
         (lambda s, me: record_answer(s, me, "q1", "ch", 0, 1), "correct"),
-        (lambda s, me: record_answer(s, Learner(key="transient"), "q1", "ch", 0, True), "learner"),
+        (lambda s, me: record_answer(s, Learner(), "q1", "ch", 0, True), "learner"),
         (lambda s, me: record_sim_event(s, me, "", None), "sim_id"),
         (lambda s, me: record_sim_event(s, me, "conv2d", ""), "chapter"),
         (lambda s, me: record_sim_event(s, me, "conv2d", None, kind=""), "kind"),
@@ -169,3 +173,52 @@ def test_foreign_keys_are_enforced(factory: Factory, count: Count) -> None:
     with pytest.raises(IntegrityError), factory.begin() as s:
         record_answer(s, Learner(id=999, key="ghost"), "q1", "ch", 0, True)
     assert count(Answer) == 0
+
+
+def test_a_learner_is_stored_by_its_first_write_only(factory: Factory, count: Count) -> None:
+    with factory.read() as s:
+        me = find_learner(s, "newcomer")
+        assert me.id is None and me.key == "newcomer"
+        assert latest_answers(s, me) == {} and chapter_progress(s, me) == {}
+        assert first_try_correct(s, me) == set() and sims_used(s, me) == set()
+    with factory.begin() as s:  # reading in a write transaction does not store it either
+        assert find_learner(s, "newcomer").id is None
+    assert count(Learner) == 0
+    with factory.begin() as s:
+        me = find_learner(s, "newcomer")
+        record_answer(s, me, "q1", "ch", 1, True)
+        record_sim_event(s, me, "conv2d", None)  # the same unsaved object: one row, found again
+    assert count(Learner) == 1
+    with factory.read() as s:
+        me = find_learner(s, "newcomer")
+        assert me.id is not None
+        assert {q: a.choice for q, a in latest_answers(s, me).items()} == {"q1": 1}
+        assert sims_used(s, me) == {"conv2d"}
+
+
+def test_read_transactions_refuse_to_write(factory: Factory, count: Count) -> None:
+    with factory.begin() as s:
+        record_answer(s, get_or_create_learner(s), "q1", "ch", 0, True)
+    attempts: list[Any] = [
+        lambda s: record_answer(s, find_learner(s), "q2", "ch", 0, True),
+        lambda s: record_sim_event(s, find_learner(s), "conv2d", None),
+        lambda s: get_or_create_learner(s, "someone-new"),
+        lambda s: record_answer(s, find_learner(s, "someone-new"), "q2", "ch", 0, True),
+        lambda s: (s.add(Learner(key="sneaky")), s.flush()),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ReadOnlyError), factory.read() as s:
+            attempt(s)
+    assert (count(Learner), count(Answer), count(SimEvent)) == (1, 1, 0)
+    with factory.read() as s:  # and a read transaction that only reads commits quietly
+        assert set(latest_answers(s, find_learner(s))) == {"q1"}
+
+
+def test_latest_answers_are_fresh_within_one_session(factory: Factory) -> None:
+    with factory.begin() as s:
+        me = get_or_create_learner(s)
+        record_answer(s, me, "q1", "ch", 0, False)
+        assert latest_answers(s, me)["q1"].choice == 0
+        record_answer(s, me, "q1", "ch", 2, True)  # the summary row changes under the session
+        got = latest_answers(s, me)["q1"]
+        assert (got.choice, got.correct, got.first_correct, got.attempts) == (2, True, False, 2)

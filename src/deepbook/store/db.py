@@ -2,6 +2,10 @@
 
 SQLite (WAL, in the user's data directory) by default; PostgreSQL by URL for a shared server.
 ``migrate(engine)`` runs Alembic's ``upgrade head`` in code and is safe at every server start.
+``make_sessionmaker(engine)`` returns a ``Store``: ``with store.begin() as s:`` for a transaction
+that writes (on SQLite it takes the write lock at once, ``BEGIN IMMEDIATE``), ``with store.read()
+as s:`` for one that only reads (a snapshot: on SQLite it never waits for or blocks a writer;
+on PostgreSQL it is ``READ ONLY``).
 """
 
 from __future__ import annotations
@@ -9,13 +13,16 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from deepbook.store.progress import READ_ONLY, ReadOnlyError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -67,10 +74,19 @@ def _retry_if_busy(cur: sqlite3.Cursor, sql: str, timeout: float = 5.0) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    """Start every SQLite transaction as a writer, so busy_timeout queues concurrent writers."""
+    """Start SQLite write transactions as writers (so busy_timeout queues them), reads deferred."""
     # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
     # another writer committed in between (no wait can fix a stale snapshot); IMMEDIATE waits.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read transaction needs no lock: in WAL mode it reads a snapshot while writers go on.
+    read = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+
+
+def read_options(engine: Engine) -> dict[str, Any]:
+    """Execution options of an engine's read transactions (see ``Store.read``)."""
+    if engine.dialect.name == "postgresql":
+        return {READ_ONLY: True, "postgresql_readonly": True}
+    return {READ_ONLY: True}
 
 
 def make_engine(url: str) -> Engine:
@@ -89,12 +105,12 @@ def make_engine(url: str) -> Engine:
 
 # The newest revision in migrations/versions (a test keeps the two equal). Knowing it lets a
 # start-up on an up-to-date database skip importing Alembic (~0.3 s).
-HEAD = "0001"
+HEAD = "0002"
 
 
 def current_revision(engine: Engine) -> str | None:
     """The schema revision the database is at, or None before the first migration."""
-    with engine.connect() as conn:
+    with engine.execution_options(**read_options(engine)).connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None
         rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -125,7 +141,34 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Return a session factory; use ``with factory.begin() as s:`` for one transaction."""
-    # expire_on_commit=False: objects stay readable after the block, e.g. for rendering a page.
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def _refuse_flush(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    """Raise before a read transaction would write changed objects."""
+    raise ReadOnlyError("this is a read transaction: write inside factory.begin()")
+
+
+class Store(sessionmaker[Session]):
+    """A session factory: ``begin()`` for a transaction that writes, ``read()`` for one that reads.
+
+    Both commit at the end of their ``with`` block (an acknowledged write is on disk) and keep
+    loaded objects readable afterwards. Writing inside ``read()`` raises ``ReadOnlyError``.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        """Bind writers to engine and readers to its read-transaction options."""
+        # expire_on_commit=False: objects stay readable after the block, e.g. for rendering a page.
+        super().__init__(bind=engine, expire_on_commit=False)
+        self.reader = sessionmaker(
+            bind=engine.execution_options(**read_options(engine)),
+            expire_on_commit=False,
+            info={READ_ONLY: True},
+        )
+        event.listen(self.reader, "before_flush", _refuse_flush)
+
+    def read(self) -> AbstractContextManager[Session]:
+        """Open a read-only transaction: ``with store.read() as s:`` (a consistent snapshot)."""
+        return self.reader.begin()
+
+
+def make_sessionmaker(engine: Engine) -> Store:
+    """Return the engine's ``Store``: ``store.begin()`` to write, ``store.read()`` to read."""
+    return Store(engine)

@@ -1,7 +1,10 @@
 """Tables of the learner progress store: learners, their answers and their use of simulations.
 
-Every submission is its own row, so history (and first-try vs latest) is never lost.
-The schema itself is created by the Alembic migrations in ``store/migrations``; keep both in step.
+Every submission is its own row, so history (and first-try vs latest) is never lost. Summaries
+(one row per learner and question, per learner and simulation) are kept in step by the writers in
+``progress.py``, in the same transaction, so reading progress costs the same after 10 answers or
+a million. The schema itself is created by the Alembic migrations in ``store/migrations``; keep
+both in step.
 """
 
 from __future__ import annotations
@@ -78,6 +81,38 @@ class Answer(Base):
     choice: Mapped[int]  # index of the option picked
     correct: Mapped[bool]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuestionSummary(Base):
+    """One learner's standing on one question: latest and first answer, number of attempts."""
+
+    __tablename__ = "question_summaries"
+
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    chapter: Mapped[str] = mapped_column(String(ID_LEN))  # the latest answer's
+    choice: Mapped[int]  # the latest answer's
+    correct: Mapped[bool]  # the latest answer's
+    first_correct: Mapped[bool]  # the first answer's
+    attempts: Mapped[int]
+    first_answer_id: Mapped[int]  # answers.id of the first and latest answer (ids grow in order)
+    last_answer_id: Mapped[int]
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the latest answer's time
+
+
+class SimSummary(Base):
+    """How many events of one kind a learner sent for one simulation."""
+
+    __tablename__ = "sim_summaries"
+
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
+    sim_id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(KIND_LEN), primary_key=True)
+    events: Mapped[int]
 
 
 class SimEvent(Base):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from deepbook.sims import REGISTRY, Loaded, ParamError, encode
 from deepbook.store import chapter_progress, latest_answers, record_answer, record_sim_event
@@ -85,11 +85,20 @@ async def run_sim(sim_id: str, request: Request, settings: SettingsDep) -> Respo
     return Response(data, media_type=FRAME_TYPE, headers={"X-Compute-Ms": f"{ms:.3f}"})
 
 
+def _whole(value: object) -> object:
+    """JSON's 2 and 2.0 are the same number; true is not 1."""
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number, not true or false")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class AnswerBody(BaseModel):
     """A learner's choice for one question."""
 
     question_id: str = Field(min_length=1, max_length=100)
-    choice: int = Field(ge=0, strict=True)  # true is not 1
+    choice: Annotated[int, BeforeValidator(_whole)] = Field(ge=0, strict=True)
 
 
 @router.post("/api/answers")
@@ -136,7 +145,7 @@ def sim_event(body: EventBody, request: Request, course: CourseDep, db: DbDep) -
 @router.get("/api/progress")
 def progress(request: Request, db: DbDep) -> dict[str, Any]:
     """The learner's latest answers and per-chapter counts."""
-    with db.begin() as s:
+    with db.read() as s:
         who = learner(s, request)
         answers = latest_answers(s, who)
         chapters = chapter_progress(s, who)

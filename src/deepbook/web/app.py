@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 import threading
 import time
@@ -53,12 +54,13 @@ def _problem(error: Mapping[str, Any]) -> str:
 
 
 def _allowed(app: FastAPI, path: str) -> list[str]:
-    """The methods some route answers on this path (HEAD wherever GET is)."""
+    """The methods some route answers on this path, read from the OpenAPI description (HEAD
+    wherever GET is)."""
     methods: set[str] = set()
-    for route in app.routes:
-        regex = getattr(route, "path_regex", None)
-        if regex is not None and regex.match(path):
-            methods |= set(getattr(route, "methods", None) or ())
+    for template, ops in app.openapi()["paths"].items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            methods |= {m.upper() for m in ops}
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)

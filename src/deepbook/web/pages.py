@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from deepbook.content import SLUGS
@@ -18,6 +18,7 @@ from deepbook.store import chapter_progress, latest_answers, record_answer, sims
 from deepbook.web.deps import CourseDep, DbDep, TemplatesDep, learner
 
 router = APIRouter(default_response_class=HTMLResponse)
+SlugPath = Annotated[str, Path(examples=["backpropagation"])]  # examples for /openapi.json
 LOG_STEPS = 24  # slider stops per decade on a log-scale control
 
 
@@ -80,7 +81,7 @@ def sim_view(
 @router.get("/")
 def contents(request: Request, course: CourseDep, db: DbDep, templates: TemplatesDep) -> Any:
     """The contents page with the reader's progress per chapter."""
-    with db.begin() as s:
+    with db.read() as s:
         who = learner(s, request)
         progress = chapter_progress(s, who)
         used = sims_used(s, who)
@@ -101,14 +102,14 @@ def contents(request: Request, course: CourseDep, db: DbDep, templates: Template
 
 @router.get("/chapters/{slug}")
 def chapter(
-    slug: str, request: Request, course: CourseDep, db: DbDep, templates: TemplatesDep
+    slug: SlugPath, request: Request, course: CourseDep, db: DbDep, templates: TemplatesDep
 ) -> Any:
     """One chapter: prose, embedded simulations, questions with the learner's latest answers."""
     ch = course.chapter(slug)
     if ch is None:
         status = "is not written yet" if slug in SLUGS else "does not exist"
         raise HTTPException(404, f"chapter {slug!r} {status}")
-    with db.begin() as s:
+    with db.read() as s:
         answers = {
             k: (a.choice, a.correct) for k, a in latest_answers(s, learner(s, request)).items()
         }
@@ -132,8 +133,8 @@ def chapter(
 
 @router.post("/chapters/{slug}/questions/{qid}")
 def answer_form(
-    slug: str,
-    qid: str,
+    slug: SlugPath,
+    qid: Annotated[str, Path(examples=["backprop-softmax-loss"])],
     request: Request,
     course: CourseDep,
     db: DbDep,
@@ -160,7 +161,12 @@ def glossary(request: Request, course: CourseDep, templates: TemplatesDep) -> An
 
 
 @router.get("/sims/{sim_id}")
-def sim_page(sim_id: str, request: Request, course: CourseDep, templates: TemplatesDep) -> Any:
+def sim_page(
+    sim_id: Annotated[str, Path(examples=["decision_boundaries"])],
+    request: Request,
+    course: CourseDep,
+    templates: TemplatesDep,
+) -> Any:
     """A simulation on its own, full window (for projecting and linking)."""
     if sim_id not in REGISTRY:
         raise HTTPException(404, f"no simulation {sim_id[:64]!r}")
