@@ -25,6 +25,7 @@ import httpx2 as httpx
 import pytest
 from sqlalchemy import func, select
 
+import aio
 import conftest_pg
 from deepbook.content import load_course
 from deepbook.settings import Settings
@@ -133,7 +134,7 @@ def test_four_servers_take_4000_concurrent_answers_with_none_lost(pg_server: str
             for _ in servers
         ]
         t0 = time.perf_counter()
-        asyncio.run(asyncio.wait_for(exchange([s.url for s in servers], plan), DEADLINE))
+        aio.run(asyncio.wait_for(exchange([s.url for s in servers], plan), DEADLINE))
         seconds = time.perf_counter() - t0
         for s in servers:
             assert s.proc.poll() is None, s.log_text()

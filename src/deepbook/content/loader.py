@@ -26,6 +26,7 @@ def _yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # a safe loader: plain data only
 
 
+OPTIONS = 4  # every question has exactly four options (choices 0–3)
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -147,7 +148,7 @@ def _question(q: Any, slug: str) -> Question:
     if not ID.match(str(q["id"])):
         raise ValueError(f"id {q['id']!r} must be kebab-case")
     opts = q["options"]
-    if not isinstance(opts, list) or len(opts) != 4:
+    if not isinstance(opts, list) or len(opts) != OPTIONS:
         raise ValueError("needs exactly four options")
     options = []
     for o in opts:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, Field
 
+from deepbook.content import OPTIONS
 from deepbook.sims import REGISTRY, Loaded, ParamError, encode
 from deepbook.store import chapter_progress, latest_answers, record_answer, record_sim_event
 from deepbook.web.deps import CourseDep, DbDep, SettingsDep, learner
@@ -98,7 +99,7 @@ class AnswerBody(BaseModel):
     """A learner's choice for one question."""
 
     question_id: str = Field(min_length=1, max_length=100)
-    choice: Annotated[int, BeforeValidator(_whole)] = Field(ge=0, strict=True)
+    choice: Annotated[int, BeforeValidator(_whole)] = Field(ge=0, le=OPTIONS - 1, strict=True)
 
 
 @router.post("/api/answers")
@@ -136,7 +137,7 @@ def sim_event(body: EventBody, request: Request, course: CourseDep, db: DbDep) -
     if body.sim_id not in REGISTRY:
         raise HTTPException(404, f"no simulation {body.sim_id!r}; see /api/sims")
     if body.chapter is not None and course.chapter(body.chapter) is None:
-        raise HTTPException(422, f"no chapter {body.chapter!r}")
+        raise HTTPException(404, f"no chapter {body.chapter[:64]!r}")
     with db.begin() as s:
         record_sim_event(s, learner(s, request), body.sim_id, body.chapter)
     return Response(status_code=204)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from deepbook.content import SLUGS
+from deepbook.content import OPTIONS, SLUGS
 from deepbook.sims import REGISTRY
 from deepbook.sims.base import AnySpec
 from deepbook.sims.params import GROUPS, Param
@@ -138,7 +138,7 @@ def answer_form(
     request: Request,
     course: CourseDep,
     db: DbDep,
-    choice: Annotated[int, Form(ge=0)],
+    choice: Annotated[int, Form(ge=0, le=OPTIONS - 1)],
 ) -> Any:
     """The no-JavaScript answer path: store, then redirect back to the question."""
     q = course.question(qid)
