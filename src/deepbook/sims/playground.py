@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+from threadpoolctl import ThreadpoolController
 
 from deepbook.sims import playground_data as pd
 from deepbook.sims.base import SimSpec

@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
+from threadpoolctl import threadpool_limits
 
 from deepbook import __version__
 from deepbook.content import check, load_course
@@ -90,6 +91,9 @@ def open_browser(settings: Settings) -> None:
 def create_app(settings: Settings) -> FastAPI:
     """A deepbook app on the given settings; the database is migrated at start-up."""
     torch.set_num_threads(settings.torch_threads)
+    # NumPy's BLAS too: small models only wait for a second thread, and the cores are shared
+    # between sessions (the playground's maps stalled for 20-240 ms with two BLAS threads).
+    threadpool_limits(settings.torch_threads, user_api="blas")
     course = load_course(settings.content_dir)
     problems = check(course, REGISTRY)
     if problems:
