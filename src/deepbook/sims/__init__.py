@@ -22,6 +22,7 @@ MODULES = {
     "unsupervised": "deepbook.sims.unsupervised",
     "activations": "deepbook.sims.activations",
     "gradient_descent": "deepbook.sims.gradient_descent",
+    "playground": "deepbook.sims.playground",
 }
 
 
