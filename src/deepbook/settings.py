@@ -31,12 +31,25 @@ class Settings(BaseSettings):
     # "single": everyone is the default learner (a laptop); "cookie": one learner per browser.
     learner_mode: Literal["single", "cookie"] = "single"
     torch_threads: int = Field(1, ge=1, le=64)  # per worker: tiny models run faster on one thread
-    # Limits on live simulations.
-    max_live_sessions: int = Field(32, ge=1)  # per server
-    max_live_per_client: int = Field(6, ge=1)  # per client address
-    max_steps_per_second: int = Field(3000, ge=1)  # per live session
+    # Limits on live simulations (web/live.py).
+    max_live_sessions: int = Field(64, ge=1)  # per server
+    max_live_per_client: int = Field(6, ge=1)  # per learner (cookie mode), else per address
+    max_live_per_address: int = Field(48, ge=1)  # all learners behind one address (a class's NAT)
     max_message_bytes: int = Field(4096, ge=64)  # client → server WebSocket messages
-    max_messages_per_second: int = Field(120, ge=1)  # per live session
+    max_messages_per_second: int = Field(240, ge=1)  # per session, acks included; 1 s of burst
+    max_frames_per_second: int = Field(60, ge=1)  # per session: the display rate
+    live_idle_seconds: float = Field(120.0, gt=0)  # no message for this long closes a session
+    live_hidden_seconds: float = Field(60.0, gt=0)  # hidden for this long closes a session
+    live_send_seconds: float = Field(5.0, gt=0)  # no ack (while visible) or no read: dropped
+    # Compute (web/compute.py): worker threads, slices, and per-client CPU budgets (live + instant).
+    live_threads: int = Field(2, ge=1, le=64)  # live frames; a client uses one at a time
+    instant_threads: int = Field(2, ge=1, le=64)  # instant frames; a client uses one at a time
+    compute_slice_ms: float = Field(5.0, gt=0)  # engine work between two turns of other clients
+    max_frame_ms: float = Field(10.0, gt=0)  # engine CPU per played frame (fewer steps if slower)
+    max_step_ms: float = Field(500.0, gt=0)  # engine CPU per step request
+    client_cpu_share: float = Field(0.5, gt=0)  # CPU s/s one client may use (cookie mode)
+    client_cpu_burst: float = Field(3.0, gt=0)  # CPU seconds one client may use at once
+    max_instant_waiting: int = Field(4, ge=1)  # instant requests of one client queued, then 429
     max_body_bytes: int = Field(16384, ge=256)  # every HTTP request body, chunked ones included
     # Hosting: which Host headers are served (DNS rebinding), which origins may write, proxies.
     allowed_hosts: list[str] = ["127.0.0.1", "localhost", "[::1]"]  # "*": any host

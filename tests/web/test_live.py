@@ -1,12 +1,27 @@
 """The live-simulation WebSocket: paced by acknowledgements, refusing bad messages, never dying."""
 
 import json
+import time
+from contextlib import ExitStack
 
 import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
+from deepbook.settings import Settings
 from deepbook.sims import decode
+from deepbook.web.app import create_app
 
 URL = "/ws/sims/gradient_descent"
+
+
+def _settings(tmp_path, **limits):
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'test.db'}",
+        open_browser=False,
+        allowed_hosts=["testserver"],
+        **limits,
+    )
 
 
 def frame(ws):
@@ -126,8 +141,6 @@ def test_divergence_is_reported_and_nothing_is_nan(client):
 
 def test_sessions_per_client_are_limited(client, settings):
     n = settings.max_live_per_client
-    from contextlib import ExitStack
-
     with ExitStack() as stack:
         for _ in range(n):
             stack.enter_context(client.websocket_connect(URL))
@@ -149,13 +162,13 @@ def test_a_burst_of_parameter_changes_costs_few_pictures(client, monkeypatch):
 
     from deepbook.web import live
 
-    compute = live.Session.compute
+    unit = live.Session.unit
 
-    def slow(self, what):  # a picture takes a while: messages pile up meanwhile
+    def slow(self, plan):  # a picture takes a while (on the worker): messages pile up meanwhile
         time.sleep(0.05)
-        return compute(self, what)
+        return unit(self, plan)
 
-    monkeypatch.setattr(live.Session, "compute", slow)
+    monkeypatch.setattr(live.Session, "unit", slow)
     with client.websocket_connect(URL) as ws:
         for i in range(40):
             ws.send_json({"type": "start", "params": {"lr": 0.001 * (i + 1)}})
@@ -169,21 +182,207 @@ def test_a_burst_of_parameter_changes_costs_few_pictures(client, monkeypatch):
         assert 1 <= frames <= 5
 
 
-def test_acks_are_never_refused_by_the_rate_limit(client, settings):
-    with client.websocket_connect(URL) as ws:
+def test_acks_count_towards_the_rate_but_play_never_stalls(tmp_path):
+    """Over the rate, other messages are refused (one "slow down" per streak) and acks are still
+    applied, silently, so a browser that was told to slow down keeps getting frames."""
+    settings = _settings(tmp_path, max_messages_per_second=20)
+    with TestClient(create_app(settings)) as c, c.websocket_connect(URL) as ws:
         ws.send_json({"type": "start", "params": {}})
         frame(ws)
         ws.send_json({"type": "play"})
-        for _ in range(settings.max_messages_per_second + 5):
+        assert ws.receive_json() == {"type": "state", "playing": True}
+        for _ in range(24):  # the burst, and five more
             ws.send_json({"type": "visible", "value": True})
+        ws.send_json({"type": "pause"})  # refused: over the rate
+        ws.send_json({"type": "ack", "seq": 1})  # applied: still playing, so a frame follows
+        assert "slow down" in error(ws)["detail"]  # said once for the whole streak
+        assert frame(ws).meta["playing"]
+        time.sleep(0.8)  # the bucket refills
+        ws.send_json({"type": "pause"})
+        assert ws.receive_json() == {"type": "state", "playing": False}
+
+
+def test_a_flood_is_closed_with_1008_and_never_echoed(client, settings):
+    bogus = "9" * 3000
+    with client.websocket_connect(URL) as ws:
+        for _ in range(3 * settings.max_messages_per_second):
+            ws.send_text(f'{{"type": "ack", "seq": "{bogus}"}}')
+        replies = []
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                replies.append(ws.receive_text())
+    assert closed.value.code == 1008 and closed.value.reason == "too many messages"
+    assert replies and all(len(r) < 300 and bogus[:50] not in r for r in replies)
+    assert sum("slow down" in r for r in replies) == 1
+
+
+ODD_INPUT = [
+    ('{"type": "start", "params": {"lr": ' + "9" * 400 + "}}", "lr"),  # too large for a float
+    ('{"type": "start", "params": {"lr": NaN}}', "lr"),
+    ('{"type": "start", "params": {"lr": -Infinity}}', "lr"),
+    ('{"type": "start", "params": {"lr": 1e999}}', "lr"),
+    ('{"type": "step", "n": ' + "9" * 400 + "}", "n must be"),
+    ('{"type": "ack", "seq": 1e999}', "seq must be"),
+    ('{"type": "start", "params": {"surface": "\\ud800"}}', "surface"),  # a lone surrogate
+    ('{"type": "\\udfff"}', "unknown message type"),
+    ('{"type": "start", "params": {"\\ud800": 1}}', "not a parameter"),
+    ('{"type": "start", "params": ' + "[" * 900 + "]" * 900 + "}", "JSON object"),
+    ('{"type": "start", "params": {"lr": ' + "{" * 2000 + "}", "not valid JSON"),
+    ('{"type": ["start"]}', "unknown message type"),
+    ('"start"', "JSON object"),
+    ("null", "JSON object"),
+    ("1e999", "JSON object"),
+    ("", "not valid JSON"),
+]
+
+
+def test_odd_input_gets_an_error_and_the_session_lives_on(client):
+    with client.websocket_connect(URL) as ws:
+        ws.send_json({"type": "start", "params": {}})
+        assert frame(ws).meta["seq"] == 1
+        for i, (text, detail) in enumerate(ODD_INPUT, start=1):
+            ws.send_text(text)
+            e = error(ws)
+            assert detail in e["detail"] or e["param"] == detail, text[:60]
+            assert len(e["detail"]) < 200
+            ws.send_json({"type": "step"})
+            f = frame(ws)
+            assert f.meta["step"] == i  # the session lives on
+            ws.send_json({"type": "ack", "seq": f.meta["seq"]})
+
+
+def test_frames_are_paced_at_the_display_rate(tmp_path):
+    settings = _settings(tmp_path, max_frames_per_second=20)
+    with TestClient(create_app(settings)) as c, c.websocket_connect(URL) as ws:
+        ws.send_json({"type": "start", "params": {}})
+        frame(ws)
+        ws.send_json({"type": "play"})
+        assert ws.receive_json() == {"type": "state", "playing": True}
+        t0 = time.perf_counter()
+        for seq in range(2, 22):
+            ws.send_json({"type": "ack", "seq": seq - 1})
+            assert frame(ws).meta["seq"] == seq
+        assert time.perf_counter() - t0 >= 0.85  # 20 frames at 20 a second, after a burst of 2
+
+
+def test_a_played_frame_is_capped_in_time(tmp_path):
+    settings = _settings(tmp_path, max_frame_ms=0.001)
+    with TestClient(create_app(settings)) as c, c.websocket_connect(URL) as ws:
+        ws.send_json({"type": "start", "params": {"speed": 50}})
+        frame(ws)
+        ws.send_json({"type": "play"})
+        assert ws.receive_json() == {"type": "state", "playing": True}
         ws.send_json({"type": "ack", "seq": 1})
-        seen_frame = False
-        for _ in range(settings.max_messages_per_second + 10):
-            message = ws.receive()
-            if message.get("bytes"):
-                seen_frame = True
-                break
-        assert seen_frame
+        assert frame(ws).meta["step"] < 50  # the time cap cut the frame's steps short
+
+
+def test_a_long_step_runs_in_slices(client, monkeypatch):
+    from deepbook.web import live
+
+    slices = []
+    unit = live.Session.unit
+
+    def counted(self, plan):
+        slices.append(plan.steps)
+        return unit(self, plan)
+
+    monkeypatch.setattr(live.Session, "unit", counted)
+    with client.websocket_connect(URL) as ws:
+        ws.send_json({"type": "start", "params": {"optimisers": ["sgd", "adam"]}})
+        frame(ws)
+        slices.clear()
+        ws.send_json({"type": "step", "n": 1000})
+        assert frame(ws).meta["step"] == 1000
+    assert len(slices) > 3  # others get turns between the slices of a long step
+
+
+@pytest.mark.parametrize(
+    ("limits", "script", "why"),
+    [
+        ({"live_idle_seconds": 0.3}, [{"type": "ack", "seq": 1}], "no message for 0.3 s"),
+        (
+            {"live_hidden_seconds": 0.3},
+            [{"type": "visible", "value": False}, {"type": "play"}],
+            "hidden for 0.3 s",
+        ),
+    ],
+)
+def test_idle_and_hidden_sessions_are_closed_and_told_to_come_back(tmp_path, limits, script, why):
+    settings = _settings(tmp_path, **limits)
+    with TestClient(create_app(settings)) as c, c.websocket_connect(URL) as ws:
+        ws.send_json({"type": "start", "params": {}})
+        frame(ws)
+        for msg in script:
+            ws.send_json(msg)
+        texts = []
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                texts.append(ws.receive_text())
+        assert closed.value.code == 1013 and closed.value.reason == why  # the browser retries
+        assert "session was closed: " + why in json.loads(texts[-1])["detail"]
+
+
+def test_frames_wait_for_acks_beyond_the_window(client):
+    from deepbook.web.live import WINDOW
+
+    with client.websocket_connect(URL) as ws:
+        ws.send_json({"type": "start", "params": {}})
+        frame(ws)
+        for i in range(WINDOW + 3):
+            ws.send_json({"type": "step"})
+            if i < WINDOW - 1:
+                assert frame(ws).meta["seq"] == i + 2  # one frame per step, unacknowledged
+        ws.send_json({"type": "ack", "seq": WINDOW})  # the window was full: steps waited
+        f = frame(ws)  # the waiting steps, in one frame
+        assert f.meta["seq"] == WINDOW + 1 and f.meta["step"] == WINDOW + 3
+
+
+def test_a_visible_client_that_acks_nothing_is_dropped(tmp_path):
+    settings = _settings(tmp_path, live_send_seconds=0.3)
+    with TestClient(create_app(settings)) as c, c.websocket_connect(URL) as ws:
+        ws.send_json({"type": "start", "params": {}})
+        frame(ws)  # read, never acknowledged
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                ws.receive_text()
+        assert closed.value.code == 1013 and closed.value.reason == "no ack for 0.3 s"
+
+
+def _learner(c):
+    """The Cookie header of a new learner, signed by this app."""
+    _, value = c.app.state.learner_keys.issue()
+    return {"Cookie": f"deepbook_learner={value}"}
+
+
+def test_the_cap_is_per_learner_and_per_address(tmp_path):
+    settings = _settings(tmp_path, learner_mode="cookie", max_live_per_client=2)
+    settings.max_live_per_address = 3
+    with TestClient(create_app(settings)) as c, ExitStack() as stack:
+        a, b = _learner(c), _learner(c)
+        for _ in range(2):
+            stack.enter_context(c.websocket_connect(URL, headers=a))
+        with c.websocket_connect(URL, headers=a) as extra:  # learner a is at its cap
+            assert "this client has 2 live sessions" in error(extra)["detail"]
+        stack.enter_context(c.websocket_connect(URL, headers=b))
+        with c.websocket_connect(URL, headers=b) as extra:  # learner b is not; the address is
+            assert "this address has 3 live sessions" in error(extra)["detail"]
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    ["", "deepbook_learner=short", f"deepbook_learner={'a' * 22}.{'b' * 43}"],  # none, bad, forged
+)
+def test_without_a_signed_learner_cookie_the_address_is_the_client(tmp_path, cookie):
+    settings = _settings(tmp_path, learner_mode="cookie", max_live_per_client=1)
+    with TestClient(create_app(settings)) as c, c.websocket_connect(URL):
+        headers = {"Cookie": cookie} if cookie else {}
+        with c.websocket_connect(URL, headers=headers) as extra:
+            assert "this client has 1 live sessions" in error(extra)["detail"]
+        with c.websocket_connect(
+            URL, headers=_learner(c)
+        ) as ws:  # a learner is a client of its own
+            ws.send_json({"type": "start", "params": {}})
+            assert frame(ws).meta["seq"] == 1
 
 
 def test_an_engine_failure_is_reported_and_the_session_survives(client, monkeypatch):

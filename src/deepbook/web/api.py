@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from typing import Annotated, Any
@@ -14,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 from deepbook.content import OPTIONS
 from deepbook.sims import REGISTRY, Loaded, ParamError, encode
 from deepbook.store import chapter_progress, latest_answers, record_answer, record_sim_event
+from deepbook.web.compute import Busy, client_of, compute_of
 from deepbook.web.deps import CourseDep, DbDep, SettingsDep, learner
 
 router = APIRouter()
@@ -56,7 +56,10 @@ def describe_sim(sim_id: str, request: Request) -> dict[str, Any]:
 @router.post(
     "/api/sims/{sim_id}",
     response_class=Response,
-    responses={200: {"content": {FRAME_TYPE: {}}, "description": "A binary frame"}},
+    responses={
+        200: {"content": {FRAME_TYPE: {}}, "description": "A binary frame"},
+        429: {"description": "Too many requests of this client are waiting (see Retry-After)"},
+    },
 )
 async def run_sim(sim_id: str, request: Request, settings: SettingsDep) -> Response:
     """Compute an instant simulation's frame from a JSON object of parameters."""
@@ -80,9 +83,22 @@ async def run_sim(sim_id: str, request: Request, settings: SettingsDep) -> Respo
         values = spec.params.validate(raw)
     except ParamError as e:
         return param_error(e)
-    t0 = time.perf_counter()
-    data = await asyncio.to_thread(lambda: encode(sim.frame(values)))
-    ms = (time.perf_counter() - t0) * 1000
+    except (ValueError, TypeError, ArithmeticError, RecursionError):
+        detail = "a parameter is out of range or of the wrong kind"
+        return JSONResponse({"detail": detail, "param": None}, status_code=422)
+    pools = compute_of(request.app.state, settings)
+
+    def work() -> tuple[bytes, float]:
+        t0 = time.perf_counter()
+        data = encode(sim.frame(values))
+        return data, (time.perf_counter() - t0) * 1000
+
+    try:  # in this client's fair turn on the instant pool, within its CPU budget
+        key = client_of(request).key
+        data, ms = await pools.instant.run(key, work, limit=settings.max_instant_waiting)
+    except Busy:
+        detail = f"{settings.max_instant_waiting} requests of yours are waiting already"
+        raise HTTPException(429, detail, headers={"Retry-After": "1"}) from None
     return Response(data, media_type=FRAME_TYPE, headers={"X-Compute-Ms": f"{ms:.3f}"})
 
 

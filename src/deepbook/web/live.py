@@ -7,18 +7,28 @@ Server → client: binary frames (meta carries seq, playing, step, full) and JSO
     {"type": "error", "detail": ..., "param": ...} for refused messages (the shape of HTTP errors);
     the session goes on. A start message whose values differ from the running engine's only in
     hot parameters updates the engine in place (`LiveSim.update`) instead of rebuilding it.
-A new frame is computed only after the previous one was acknowledged, while playing and visible.
-Messages that arrive while a frame is being computed are handled together, so a burst of
-parameter changes costs one new picture, not one each.
+The client acks every frame it draws. A played frame is computed only after the previous one was
+acknowledged, while playing and visible, at most `max_frames_per_second`; other frames (start,
+step, reset) wait while `WINDOW` frames are unacknowledged. Messages that arrive while a frame is
+being computed are handled together, so a burst of parameter changes costs one new picture.
+
+Each connection has a reader, which handles every message as it arrives (a token bucket of
+`max_messages_per_second`, acks included: beyond it messages are refused, acks applied silently,
+and a client far beyond it is closed with 1008), and a writer, which sends replies in order and
+computes frames on the live pool (`web/compute.py`) in slices of `compute_slice_ms`. Nothing a
+client sends is queued unboundedly or echoed back. A session closes with 1013 (the browser retries
+later) after `live_idle_seconds` without a message, `live_hidden_seconds` hidden, or
+`live_send_seconds` visible without acknowledging a frame; with 1008 when replies go unread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections import Counter
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,12 +36,17 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from deepbook.settings import Settings
 from deepbook.sims import LiveSim, Loaded, ParamError, encode
+from deepbook.web.compute import Bucket, Client, Pool, client_of, compute_of
+from deepbook.web.compute import Registry as Registry  # app.py makes one per app
 
 router = APIRouter()
 log = logging.getLogger("deepbook.live")
 ACTIONS = ("start", "play", "pause", "step", "reset", "ack", "visible")
-# When one batch of messages asks for several pictures, the strongest wins.
-PRIORITY = ("full", "reset", "update", "step", "delta")
+MAX_STEP_N = 1000  # steps one step message (or one batch of them) may ask for
+MARK = None  # in the outbox: where the next picture (or state message) goes
+CLOSE_POLICY, CLOSE_LATER = 1008, 1013  # the browser: 1008 never retry, 1013 retry slowly
+MAX_TEXTS = 64  # replies waiting to be sent; more means the client does not read
+WINDOW = 8  # frames sent and not yet acknowledged, at most (a played frame waits for all)
 
 
 class Refused(Exception):
@@ -42,154 +57,234 @@ class Refused(Exception):
         self.param = param
 
 
-class Registry:
-    """Counts open live sessions, per server and per client address."""
+def _shown(raw: object) -> str:
+    """A short rendering of bad input (never the whole value)."""
+    try:
+        text = repr(raw)
+    except (RecursionError, ValueError):  # nested too deep; an int too long to print
+        return f"a {type(raw).__name__}"
+    return text if len(text) <= 40 else text[:37] + "…"
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.by_client: Counter[str] = Counter()
 
-    def admit(self, client: str) -> str | None:
-        """None if a new session may open, else why not."""
-        if self.by_client.total() >= self.settings.max_live_sessions:
-            return f"the server runs {self.settings.max_live_sessions} live sessions already"
-        if self.by_client[client] >= self.settings.max_live_per_client:
-            return f"this client has {self.settings.max_live_per_client} live sessions open already"
-        self.by_client[client] += 1
-        return None
-
-    def release(self, client: str) -> None:
-        self.by_client[client] -= 1
-        if self.by_client[client] <= 0:
-            del self.by_client[client]
+def _error(detail: str, param: str | None = None) -> str:
+    """An error message (ASCII JSON: lone surrogates in a detail cannot break the send)."""
+    return json.dumps({"type": "error", "detail": detail, "param": param})
 
 
 def _whole(value: object, name: str, lo: int, hi: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise Refused(f"{name} must be a whole number from {lo} to {hi}, got {value!r}", name)
+        raise Refused(f"{name} must be a whole number from {lo} to {hi}, got {_shown(value)}", name)
     return value
 
 
 @dataclass
+class Plan:
+    """What one frame does: fixed on the event loop, carried out in slices on a worker."""
+
+    values: Any
+    params: bool  # new values: update in place if only hot ones changed, else rebuild
+    reset: bool
+    steps: int | None  # None: one frame's worth (`steps_per_frame`)
+    cap: float  # CPU seconds the steps may take
+    playing: bool
+    seq: int
+    spent: float = 0.0
+
+
+@dataclass
 class Session:
-    """The state of one live simulation session."""
+    """One live session: what the client asked for (event loop) and the engine (worker)."""
 
     loaded: Loaded[Any, Any]
     settings: Settings
-    values: Any = None  # the latest typed values asked for
-    built: Any = None  # the values the engine runs with
-    sim: LiveSim[Any] | None = None
-    shown: int | None = None  # the engine step of the last frame sent; None: send everything
-    seq: int = 0  # last frame sent
-    acked: int = 0  # last frame the client drew
+    client: Client
+    pool: Pool
+    # asked for by the client; read and written on the event loop only
+    values: Any = None
     playing: bool = False
     visible: bool = True
-    step_n: int = 0  # steps asked for by step messages in this batch
-    last_frame: float = 0.0
-    tokens: float = 0.0
+    hidden_since: float | None = None
+    seq: int = 0  # last frame sent
+    acked: int = 0  # last frame the client drew
+    unacked: deque[tuple[int, float]] = field(default_factory=deque)  # (seq, when sent)
+    step_n: int = 0  # steps asked for since the last frame
+    want: set[str] = field(default_factory=set)  # params, reset, step, delta, state
+    outbox: deque[str | None] = field(default_factory=deque)  # replies in order; MARK: picture
+    marked: bool = False  # a MARK is in the outbox
+    texts: int = 0  # texts in the outbox
+    slowed: bool = False  # told to slow down since the last accepted message
     last_msg: float = field(default_factory=time.monotonic)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # the engine; used by one worker unit at a time
+    sim: LiveSim[Any] | None = None
+    built: Any = None  # the values the engine runs with
+    shown: int | None = None  # the engine step of the last frame sent; None: send everything
+    step_cost: float = 0.0  # seconds per engine step (wall clock), a running average
 
-    def rate_ok(self) -> bool:
-        """Token bucket over incoming messages (acks are exempt: they are bounded by frames)."""
-        now = time.monotonic()
-        cap = float(self.settings.max_messages_per_second)
-        self.tokens = min(cap, self.tokens + (now - self.last_msg) * cap)
-        self.last_msg = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.messages = Bucket(s.max_messages_per_second, s.max_messages_per_second)
+        self.frames = Bucket(s.max_frames_per_second, 2)
 
     @property
     def ready(self) -> bool:
         """Would a played frame go out now?"""
-        return self.sim is not None and self.playing and self.visible and self.acked >= self.seq
+        return self.values is not None and self.playing and self.visible and self.acked >= self.seq
 
-    def handle(self, msg: dict[str, Any]) -> str | None:
-        """Apply one message; what it asks for: a frame (PRIORITY), "state" or None."""
+    def say(self, detail: str, param: str | None = None) -> None:
+        """Queue an error reply."""
+        self.outbox.append(_error(detail, param))
+        self.texts += 1
+        self.wake.set()
+
+    def wish(self, kind: str) -> None:
+        """Ask for a picture (or a state message), after the replies queued so far."""
+        self.want.add(kind)
+        if not self.marked:
+            self.outbox.append(MARK)
+            self.marked = True
+        self.wake.set()
+
+    def handle(self, msg: dict[str, Any]) -> None:
+        """Apply one message (raise Refused for one the session will not act on)."""
         kind = msg.get("type")
         if kind not in ACTIONS:
-            raise Refused(f"unknown message type {kind!r}; expected one of {', '.join(ACTIONS)}")
+            names = ", ".join(ACTIONS)
+            raise Refused(f"unknown message type {_shown(kind)}; expected one of {names}")
         if kind == "start":
             params = msg.get("params", {})
             if not isinstance(params, dict):
                 raise Refused("params must be a JSON object")
-            params_of = self.loaded.spec.params
             try:
-                self.values = params_of.validate(params)
+                self.values = self.loaded.spec.params.validate(params)
             except ParamError as e:
                 raise Refused(str(e), e.name) from None
-            hot = self.sim is not None and params_of.only_hot(self.built, self.values)
-            return "update" if hot else "full"
-        if kind == "visible":
+            except (ValueError, TypeError, ArithmeticError, RecursionError):
+                raise Refused("params: a value is out of range or of the wrong kind") from None
+            self.wish("params")
+        elif kind == "visible":
             value = msg.get("value")
             if not isinstance(value, bool):
-                raise Refused(f"visible value must be true or false, got {value!r}", "value")
+                raise Refused(f"visible value must be true or false, got {_shown(value)}", "value")
             self.visible = value
-            return "delta" if self.ready else None
-        if self.sim is None and self.values is None:
+            self.hidden_since = None if value else (self.hidden_since or time.monotonic())
+            if self.ready:
+                self.wish("delta")
+        elif self.values is None:
             raise Refused("send a start message first")
-        if kind == "play":
-            self.playing = True
-            return "delta" if self.ready else "state"
-        if kind == "pause":
+        elif kind in ("play", "pause"):
+            self.playing = kind == "play"
+            self.wish("delta" if self.ready else "state")
+        elif kind == "reset":
             self.playing = False
-            return "state"
-        if kind == "reset":
+            self.wish("reset")
+        elif kind == "step":
+            n = _whole(msg.get("n", 1), "n", 1, MAX_STEP_N)
+            self.step_n = min(MAX_STEP_N, self.step_n + n)
             self.playing = False
-            return "reset"
-        if kind == "step":
-            self.step_n += _whole(msg.get("n", 1), "n", 1, 1000)
-            self.playing = False
-            return "step"
-        self.acked = max(self.acked, _whole(msg.get("seq"), "seq", 0, self.seq))  # ack
-        return "delta" if self.ready else None
+            self.wish("step")
+        else:  # ack
+            self.acked = max(self.acked, _whole(msg.get("seq"), "seq", 0, self.seq))
+            while self.unacked and self.unacked[0][0] <= self.acked:
+                self.unacked.popleft()
+            self.wake.set()  # a frame may have waited for room in the window
+            if self.ready:
+                self.wish("delta")
 
-    def compute(self, what: str) -> bytes:
-        """Build or advance the engine and encode the next frame (runs in a worker thread)."""
-        if what == "full" or self.sim is None:
-            self.sim, self.shown = self.loaded.engine(self.values), None
-            self.built = self.values
-        elif what == "update":
-            self.sim.update(self.values)
-            self.built = self.values
-            if self.playing and not self.sim.done:
-                self.sim.step(self.sim.steps_per_frame)
-        elif what == "reset":
-            self.sim.reset()
-            self.shown = None
-        elif what == "step":
-            self.sim.step(self.step_n)
-        elif what == "delta" and not self.sim.done:
-            self.sim.step(self.sim.steps_per_frame)
+    def picture_due(self) -> bool:
+        """Is a frame (not just a state message) wanted at the head of the outbox?"""
+        if "delta" in self.want and not (self.playing and self.visible):
+            self.want.discard("delta")  # paused or hidden since it was asked for
+        return bool(self.want - {"state"})
+
+    def take(self) -> Plan | None:
+        """The plan of the frame at the head of the outbox (None: a state message, or nothing)."""
+        self.outbox.popleft()
+        self.marked = False
+        due = self.picture_due()
+        want, self.want = self.want, set()
+        if not due:
+            if "state" in want:
+                self.outbox.appendleft(json.dumps({"type": "state", "playing": self.playing}))
+                self.texts += 1
+            return None
+        s = self.settings
+        params, reset = "params" in want, "reset" in want
+        steps: int | None = 0
+        cap = s.max_frame_ms / 1000
+        if reset:
+            steps = 0
+        elif self.step_n:
+            steps, cap = self.step_n, s.max_step_ms / 1000
+        elif "delta" in want or (params and self.playing):
+            steps = None
         self.step_n = 0
-        if self.sim.done:
-            self.playing = False
-        frame = self.sim.snapshot(self.shown)
-        self.shown = self.sim.steps
-        self.seq += 1
-        frame.meta |= {"seq": self.seq, "playing": self.playing}
-        return encode(frame)
+        return Plan(self.values, params, reset, steps, cap, self.playing, self.seq + 1)
 
-    async def pace(self) -> None:
-        """Keep steps per second under the configured limit."""
-        assert self.sim is not None
-        budget = self.sim.steps_per_frame / self.settings.max_steps_per_second
-        wait = budget - (time.monotonic() - self.last_frame)
-        if wait > 0:
-            await asyncio.sleep(wait)
+    def unit(self, plan: Plan) -> tuple[bytes, bool] | None:
+        """Advance the plan by one slice on a worker: (frame, done) when finished, else None."""
+        deadline = time.perf_counter() + self.settings.compute_slice_ms / 1000
+        if plan.params or self.sim is None:
+            hot = self.sim is not None and self.loaded.spec.params.only_hot(self.built, plan.values)
+            if hot:
+                assert self.sim is not None
+                self.sim.update(plan.values)
+            else:
+                self.sim, self.shown, plan.steps, plan.reset = (
+                    self.loaded.engine(plan.values),
+                    None,
+                    0,
+                    False,
+                )
+            self.built, plan.params = plan.values, False
+        sim = self.sim
+        if plan.reset:
+            sim.reset()
+            self.shown, plan.reset = None, False
+        if plan.steps is None:
+            plan.steps = sim.steps_per_frame
+        while plan.steps > 0 and not sim.done:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return None  # other sessions take their turn
+            n = min(plan.steps, max(1, int(left / self.step_cost))) if self.step_cost else 1
+            t0, c0 = time.perf_counter(), time.thread_time()
+            sim.step(n)
+            dt = time.thread_time() - c0
+            cost = max((time.perf_counter() - t0) / n, 1e-7)  # wall time: others wait for it
+            self.step_cost = cost if not self.step_cost else 0.7 * self.step_cost + 0.3 * cost
+            plan.spent += dt
+            plan.steps = 0 if plan.spent >= plan.cap else plan.steps - n
+        frame = sim.snapshot(self.shown)
+        self.shown = sim.steps
+        frame.meta |= {"seq": plan.seq, "playing": plan.playing and not sim.done}
+        return encode(frame), sim.done
 
+    async def compute(self, plan: Plan) -> tuple[bytes, bool]:
+        """Carry out a plan slice by slice, in this client's fair turns on the live pool."""
+        while True:
+            out = await self.pool.run(self.client.key, lambda: self.unit(plan))
+            if out is not None:
+                return out
 
-async def _send_error(ws: WebSocket, detail: str, param: str | None = None) -> None:
-    await ws.send_text(json.dumps({"type": "error", "detail": detail, "param": param}))
+    def deadline(self) -> tuple[float, int, str]:
+        """When this session closes unless something happens, with what code, and why."""
+        s = self.settings
+        ends = [(self.last_msg + s.live_idle_seconds, CLOSE_LATER, "no message")]
+        if self.hidden_since is not None:
+            ends.append((self.hidden_since + s.live_hidden_seconds, CLOSE_LATER, "hidden"))
+        elif self.unacked:  # a visible browser acks every frame it draws (a stuck one retries)
+            ends.append((self.unacked[0][1] + s.live_send_seconds, CLOSE_LATER, "no ack"))
+        return min(ends)
 
 
 def _parse(text: str | None, settings: Settings) -> dict[str, Any]:
     if text is None:
         raise Refused("binary messages are not accepted; send JSON text")
-    if len(text) > settings.max_message_bytes:
-        limit = settings.max_message_bytes
-        raise Refused(f"message of {len(text)} bytes refused; the limit is {limit}")
+    limit = settings.max_message_bytes
+    size = len(text) if len(text) > limit else len(text.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise Refused(f"message of {size} bytes refused; the limit is {limit}")
     try:
         msg = json.loads(text)
     except (ValueError, RecursionError):
@@ -199,58 +294,124 @@ def _parse(text: str | None, settings: Settings) -> dict[str, Any]:
     return msg
 
 
-async def _read(ws: WebSocket, inbox: asyncio.Queue[dict[str, Any] | None]) -> None:
-    """Move incoming messages into the inbox; None marks the end of the connection."""
-    try:
-        while True:
-            message = await ws.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            await inbox.put(dict(message))
-    finally:
-        await inbox.put(None)
+Close = tuple[int, str]
 
 
-async def _serve(ws: WebSocket, session: Session) -> None:
-    inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-    reader = asyncio.create_task(_read(ws, inbox))
+def _over_rate(s: Session, text: str | None) -> None:
+    """A message beyond the rate: an ack is applied silently (so play cannot stall on a dropped
+    ack), anything else is dropped, and the client is told to slow down once per streak."""
     try:
-        while (first := await inbox.get()) is not None:
-            batch: list[dict[str, Any] | None] = [first]
-            while not inbox.empty():
-                batch.append(inbox.get_nowait())
-            wanted: set[str] = set()
-            for message in batch:
-                if message is None:
-                    return
-                try:
-                    msg = _parse(message.get("text"), session.settings)
-                    if msg.get("type") != "ack" and not session.rate_ok():
-                        raise Refused("too many messages; slow down")
-                    what = session.handle(msg)
-                except Refused as e:
-                    await _send_error(ws, str(e), e.param)
-                    continue
-                if what is not None:
-                    wanted.add(what)
-            frame = next((w for w in PRIORITY if w in wanted), None)
-            if frame is None:
-                if "state" in wanted:
-                    await ws.send_text(json.dumps({"type": "state", "playing": session.playing}))
-                continue
-            if frame == "delta":
-                await session.pace()
+        msg = _parse(text, s.settings)
+        if msg.get("type") == "ack":
+            s.handle(msg)
+            return
+    except Refused:
+        pass
+    if not s.slowed:
+        s.slowed = True
+        s.say("too many messages; slow down")
+
+
+async def _read(ws: WebSocket, s: Session) -> Close | None:
+    """Handle messages as they arrive; None when the client leaves, else why to close."""
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        now = s.last_msg = time.monotonic()
+        left = s.messages.take(now)
+        if left < -s.messages.burst:
+            return CLOSE_POLICY, "too many messages"
+        if left >= 0:
+            s.slowed = False
             try:
-                data = await asyncio.to_thread(session.compute, frame)
-            except Exception as e:  # an engine bug must not end the session
-                log.exception("live simulation %s failed", session.loaded.spec.id)
-                session.playing = False
-                await _send_error(ws, f"the simulation failed: {e}")
+                s.handle(_parse(message.get("text"), s.settings))
+            except Refused as e:
+                s.say(str(e), e.param)
+        else:
+            _over_rate(s, message.get("text"))
+        if s.texts > MAX_TEXTS:
+            return CLOSE_POLICY, "replies are not being read"
+
+
+async def _write(ws: WebSocket, s: Session) -> Close:
+    """Send replies and frames in order; return why to close when the session must end."""
+    timeout = s.settings.live_send_seconds
+    while True:
+        s.wake.clear()
+        while s.outbox and s.outbox[0] is not MARK:
+            text = s.outbox.popleft()
+            assert text is not None
+            s.texts -= 1
+            async with asyncio.timeout(timeout):
+                await ws.send_text(text)
+        if s.outbox and not (s.picture_due() and s.seq - s.acked >= WINDOW):
+            if s.picture_due():
+                await asyncio.sleep(s.frames.delay(time.monotonic()))  # the reader goes on
+            plan = s.take()
+            if plan is None:
                 continue
-            session.last_frame = time.monotonic()
-            await ws.send_bytes(data)
+            s.frames.take(time.monotonic())
+            try:
+                data, done = await s.compute(plan)
+            except Exception as e:  # an engine bug must not end the session
+                log.exception("live simulation %s failed", s.loaded.spec.id)
+                s.playing = False
+                s.say(f"the simulation failed: {_shown(str(e))[1:-1]}")
+                s.outbox.rotate(1)  # this reply goes first: it answers the picture just asked
+                continue
+            if done:
+                s.playing = False
+            s.seq = plan.seq  # before the send: its ack may be read before the send returns
+            s.unacked.append((s.seq, time.monotonic()))
+            async with asyncio.timeout(timeout):
+                await ws.send_bytes(data)
+            continue
+        when, code, why = s.deadline()
+        wait = when - time.monotonic()
+        if wait <= 0:
+            return await _end(ws, s, code, why)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(wait):
+                await s.wake.wait()
+
+
+async def _end(ws: WebSocket, s: Session, code: int, why: str) -> Close:
+    """Tell the client why its session ends (if it reads); the close to send."""
+    t = s.settings
+    limit = {"no message": t.live_idle_seconds, "hidden": t.live_hidden_seconds}
+    reason = f"{why} for {limit.get(why, t.live_send_seconds):g} s"
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(1):
+            await ws.send_text(_error(f"this view's session was closed: {reason}"))
+    return code, reason
+
+
+async def _serve(ws: WebSocket, s: Session) -> None:
+    """Run the reader and the writer until one ends; close the connection if it still stands."""
+    tasks = {asyncio.create_task(_read(ws, s)), asyncio.create_task(_write(ws, s))}
+    try:
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        if pending:  # wait (never re-raising their ends: a cancellation here is our own)
+            await asyncio.wait(pending)
     finally:
-        reader.cancel()
+        for task in tasks:
+            task.cancel()
+    task = done.pop()
+    close: Close | None = None
+    try:
+        close = task.result()
+    except TimeoutError:
+        close = CLOSE_POLICY, "replies are not being read"
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        return  # the client left
+    if close is not None:
+        # a client that does not read cannot be told; uvicorn drops the connection
+        with contextlib.suppress(TimeoutError, WebSocketDisconnect, RuntimeError, OSError):
+            async with asyncio.timeout(1):
+                await ws.close(*close)
 
 
 @router.websocket("/ws/sims/{sim_id}")
@@ -259,20 +420,19 @@ async def live_session(ws: WebSocket, sim_id: str) -> None:
     await ws.accept()
     loaded = ws.app.state.sims.get(sim_id)
     if loaded is None or loaded.spec.kind != "live":
-        await _send_error(ws, f"no live simulation {sim_id!r}")
-        await ws.close(code=1008)
+        await ws.send_text(_error(f"no live simulation {_shown(sim_id)}"))
+        await ws.close(code=CLOSE_POLICY)
         return
     settings: Settings = ws.app.state.settings
     registry: Registry = ws.app.state.live
-    client = ws.client.host if ws.client else "?"
+    client = client_of(ws)
     refusal = registry.admit(client)
     if refusal:
-        await _send_error(ws, refusal)
-        await ws.close(code=1013)
+        await ws.send_text(_error(refusal))
+        await ws.close(code=CLOSE_LATER)
         return
     try:
-        await _serve(ws, Session(loaded, settings, tokens=float(settings.max_messages_per_second)))
-    except WebSocketDisconnect:
-        pass  # the browser left while a frame was on its way
+        pool = compute_of(ws.app.state, settings).live
+        await _serve(ws, Session(loaded, settings, client, pool))
     finally:
         registry.release(client)

@@ -70,9 +70,16 @@ export function liveClient(simId, { onFrame, onError, onOpen, onState }) {
       if (ev.code === FULL) retry = Math.max(retry, 10000);
       else onError("connection lost; reconnecting…");
       if (ev.code === FULL && lastError) onError(`${lastError}; trying again in ${retry / 1000} s`);
-      timer = setTimeout(connect, retry);
+      timer = setTimeout(reconnect, retry);
       retry = Math.min(retry * 2, 30000);
     };
+  }
+  // A hidden tab does not hold a session: it reconnects once it is shown again.
+  const onShown = () => { if (!document.hidden) { document.removeEventListener("visibilitychange", onShown); connect(); } };
+  function reconnect() {
+    if (closed) return;
+    if (document.hidden) document.addEventListener("visibilitychange", onShown);
+    else connect();
   }
   connect();
   return {
@@ -81,7 +88,10 @@ export function liveClient(simId, { onFrame, onError, onOpen, onState }) {
       if (ws && ws.readyState === WebSocket.OPEN) ws.send(text);
       else if (msg.type !== "ack" && msg.type !== "visible") queue.push(text);
     },
-    close() { closed = true; clearTimeout(timer); if (ws) ws.close(); },
+    close() {
+      closed = true; clearTimeout(timer); if (ws) ws.close();
+      document.removeEventListener("visibilitychange", onShown);
+    },
   };
 }
 

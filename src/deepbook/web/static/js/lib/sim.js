@@ -118,7 +118,9 @@ export function liveSim(root, ctx, { render }) {
     else if (step !== null) b.say(`Paused at step ${step}.`);
   };
   client = liveClient(ctx.simId, {
-    onOpen() { client.send({ type: "start", params: b.values() }); },
+    // a new connection (also after the server closed an idle or hidden session) says where
+    // the view stands: its values, and whether it can be seen
+    onOpen() { client.send({ type: "start", params: b.values() }); sendVisible(); },
     onFrame(frame) {
       if (frame.meta.full) b.refuse(null);
       if (asked) { b.commit(asked); asked = null; } // the session took the new values
