@@ -101,8 +101,10 @@ class LiveServer:
             self.log_path.unlink(missing_ok=True)
 
 
-def start_server(db_url: str, *, env: dict[str, str] | None = None) -> LiveServer:
-    """Start `deepbook serve` on a free port and wait until /healthz answers 200."""
+def start_server(
+    db_url: str, *, env: dict[str, str] | None = None, args: list[str] | None = None
+) -> LiveServer:
+    """Start `deepbook serve` (plus `args`) on a free port; wait until /healthz answers 200."""
     port = free_port()
     fd, name = tempfile.mkstemp(prefix=f"deepbook-serve-{port}-", suffix=".log")
     log = os.fdopen(fd, "wb")
@@ -116,6 +118,7 @@ def start_server(db_url: str, *, env: dict[str, str] | None = None) -> LiveServe
         str(port),
         "--db",
         db_url,
+        *(args or []),
     ]
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     t0 = time.perf_counter()

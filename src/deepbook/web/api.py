@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from typing import Annotated, Any
 
@@ -36,9 +37,8 @@ def param_error(e: ParamError) -> JSONResponse:
 def healthz(request: Request) -> JSONResponse:
     """200 once the database is migrated and the engines are warm, 503 before."""
     ready = bool(request.app.state.ready)
-    return JSONResponse(
-        {"status": "ok" if ready else "starting"}, status_code=200 if ready else 503
-    )
+    body = {"status": "ok" if ready else "starting", "worker": os.getpid()}  # which process
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 @router.get("/api/sims")
