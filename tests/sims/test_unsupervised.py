@@ -9,8 +9,9 @@ from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 
 from deepbook.sims import ParamError, decode, encode
+from deepbook.sims.cache import LRU
 from deepbook.sims.kmeans import initial_centres, lloyd, make_points, nearest
-from deepbook.sims.unsupervised import GRID, PARAMS, SPEC, Runs, cluster, run_key
+from deepbook.sims.unsupervised import GRID, PARAMS, SPEC, cluster, run_key
 
 
 @pytest.fixture(scope="module")
@@ -149,13 +150,13 @@ def test_moving_the_iteration_reuses_the_cached_run():
 
 
 def test_the_run_cache_is_a_bounded_lru_safe_across_threads():
-    runs, made = Runs(3), []
+    runs, made = LRU(3), []
 
     def make(key):
         return lambda: made.append(key) or key
 
     for key in ("a", "b", "c", "a", "d", "a", "b"):  # "b" is evicted by "d", then made again
-        assert runs.get(key, make(key)) == key
+        assert runs.get_or_make(key, make(key)) == key
     assert made == ["a", "b", "c", "d", "b"] and len(runs) == 3
 
     errors = []
@@ -164,7 +165,7 @@ def test_the_run_cache_is_a_bounded_lru_safe_across_threads():
         rng = np.random.default_rng(seed)
         try:
             for key in rng.integers(0, 8, 300):
-                assert runs.get(int(key), make(int(key))) == int(key)
+                assert runs.get_or_make(int(key), make(int(key))) == int(key)
         except Exception as e:  # pragma: no cover - reported below
             errors.append(e)
 

@@ -37,15 +37,14 @@ Frame, method "pca" (N = 1,797 digits, images 8 × 8 row-major, S = SHOWN = 16, 
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from deepbook.sims.base import SimSpec
+from deepbook.sims.cache import LRU
 from deepbook.sims.frames import Frame
 from deepbook.sims.kmeans import (
     DATASETS,
@@ -189,41 +188,13 @@ class Clustering:
     arrays: Mapping[str, NDArray[np.generic]]  # points, truth, trails, objectives
 
 
-class Runs:
-    """A small thread-safe LRU of k-means runs."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[RunKey, Clustering] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._items)
-
-    def get(self, key: RunKey, make: Callable[[], Clustering]) -> Clustering:
-        """The cached value for key, or make() stored as the newest (made outside the lock)."""
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-                return hit
-        value = make()  # two threads may both make the same run: same result, no harm
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
-
-
 @dataclass(frozen=True, eq=False)
 class Resources:
     """The fitted digits PCA, its constant frame arrays, and the cache of k-means runs."""
 
     digits: Digits
     pca_arrays: Mapping[str, NDArray[np.generic]]
-    runs: Runs
+    runs: LRU[RunKey, Clustering]
 
 
 def _readonly(arrays: dict[str, NDArray[np.generic]]) -> dict[str, NDArray[np.generic]]:
@@ -243,7 +214,7 @@ def setup() -> Resources:
         "projection": d.scores[:, :2].astype(np.float32),
         "labels": d.labels,
     }
-    return Resources(d, _readonly(pca_arrays), Runs(CACHE_SIZE))
+    return Resources(d, _readonly(pca_arrays), LRU(CACHE_SIZE))
 
 
 def run_key(v: Settings) -> RunKey:
@@ -269,7 +240,7 @@ def cluster(v: Settings) -> Clustering:
 
 def kmeans_frame(v: Settings, res: Resources) -> Frame:
     """The state at `iteration` of the (cached) run, with its whole history."""
-    c = res.runs.get(run_key(v), lambda: cluster(v))
+    c = res.runs.get_or_make(run_key(v), lambda: cluster(v))
     i = min(v.iteration, c.run.iterations)
     centres, assign = c.run.trails[i], c.run.assign[i]
     meta = {

@@ -1,11 +1,7 @@
 // The compact form of a `Pixels` parameter (deepbook/sims/inputs.py): "" for a blank image, else
 // "z" + base64url(zlib(bytes)), row-major uint8 — zlib by the browser's own CompressionStream.
 
-const toB64 = (bytes) => {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-};
+import { fromBase64url, toBase64url } from "./base64url.js";
 
 async function pipe(bytes, stream) {
   const out = new Response(new Blob([bytes]).stream().pipeThrough(stream));
@@ -15,14 +11,13 @@ async function pipe(bytes, stream) {
 /** Uint8Array (height × width) → code. */
 export async function encodePixels(bytes) {
   if (!bytes.some((v) => v)) return "";
-  return `z${toB64(await pipe(bytes, new CompressionStream("deflate")))}`;
+  return `z${toBase64url(await pipe(bytes, new CompressionStream("deflate")))}`;
 }
 
 /** code → Uint8Array of `count` pixels (zeros for ""). */
 export async function decodePixels(code, count) {
   if (!code) return new Uint8Array(count);
-  const raw = Uint8Array.from(atob(code.slice(1).replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-  const out = await pipe(raw, new DecompressionStream("deflate"));
+  const out = await pipe(fromBase64url(code.slice(1)), new DecompressionStream("deflate"));
   if (out.length !== count) throw new Error(`expected ${count} pixels, got ${out.length}`);
   return out;
 }

@@ -1,9 +1,8 @@
 // The compact form of a `Points` parameter (deepbook/sims/inputs.py): 3 bytes a point — class in
 // 2 bits, x and y in 11 bits each on a 2,048-step grid over the extent — in base64url.
-const GRID = 2047, COORD = 11;
+import { fromBase64url, toBase64url } from "./base64url.js";
 
-const toB64 = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-const fromB64 = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+const GRID = 2047, COORD = 11;
 
 /** [{x, y, c}] → code; points are snapped to the grid, as the server will snap them. */
 export function encodePoints(points, [lo, hi]) {
@@ -13,14 +12,12 @@ export function encodePoints(points, [lo, hi]) {
     const word = (p.c << (2 * COORD)) | (q(p.x) << COORD) | q(p.y);
     bytes[3 * i] = (word >> 16) & 255; bytes[3 * i + 1] = (word >> 8) & 255; bytes[3 * i + 2] = word & 255;
   });
-  let out = "";
-  for (let i = 0; i < bytes.length; i += 3 * 1024) out += toB64(bytes.subarray(i, i + 3 * 1024));
-  return out;
+  return toBase64url(bytes);
 }
 
 /** code → [{x, y, c}] on the grid. */
 export function decodePoints(code, [lo, hi]) {
-  const bytes = code ? fromB64(code) : new Uint8Array(0), out = [];
+  const bytes = code ? fromBase64url(code) : new Uint8Array(0), out = [];
   const mask = (1 << COORD) - 1, s = (hi - lo) / GRID;
   for (let i = 0; i + 2 < bytes.length; i += 3) {
     const word = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];

@@ -8,12 +8,12 @@ import { diverging, rgb, valueImage } from "../lib/colormap.js";
 import { isoSegments } from "../lib/contour.js";
 import { axes, font, line, makeCanvas } from "../lib/plot.js";
 import { decodePoints, encodePoints } from "../lib/points.js";
+import { pointEditor } from "../lib/pointedit.js";
 import { readout } from "../lib/readout.js";
 import { instantSim } from "../lib/sim.js";
 
 const PAD = { l: 4, r: 4, t: 4, b: 4 };
 const COST_LEVELS = 5;
-const LONG_PRESS_MS = 550;
 const CLASS_NAMES = ["blue", "orange"];
 // Which model controls belong to which classifier (the focus view shows only its own).
 const OWNER = { knn_: "knn", logreg_: "logistic", linsvm_: "linear_svm", svm_: "rbf_svm", tree_: "tree", forest_: "forest", mlp_: "mlp" };
@@ -53,7 +53,7 @@ export function mount(root, ctx) {
   stage.append(tools, hint, grid, cost);
 
   let frame = null, values = null, extent = [-4, 4];
-  let cursor = null; // the keyboard cursor, in data coordinates
+  const pen = { cursor: null }; // the keyboard cursor, in data coordinates
   let measuring = false;
   const panels = new Map(); // classifier id → { box, canvas, img, segs, ... }
   const offscreen = document.createElement("canvas");
@@ -91,8 +91,8 @@ export function mount(root, ctx) {
       c2d.stroke(); c2d.restore();
     }
     drawPoints(c2d, b, c, p.index);
-    if (cursor) {
-      const [px, py] = toPx(cursor[0], cursor[1], b);
+    if (pen.cursor) {
+      const [px, py] = toPx(pen.cursor[0], pen.cursor[1], b);
       c2d.save(); c2d.strokeStyle = c.get("--focus"); c2d.lineWidth = 2;
       c2d.beginPath(); c2d.moveTo(px - 9, py); c2d.lineTo(px + 9, py); c2d.moveTo(px, py - 9); c2d.lineTo(px, py + 9); c2d.stroke();
       c2d.beginPath(); c2d.arc(px, py, 6, 0, 2 * Math.PI); c2d.stroke(); c2d.restore();
@@ -194,45 +194,23 @@ export function mount(root, ctx) {
   }
   function bindEdit(p) {
     const cv = p.canvas.canvas;
-    let pressTimer = 0, pressed = false;
-    const at = (ev) => {
-      const r = cv.getBoundingClientRect(), b = square(r.width, r.height);
-      const [x, y] = toData([ev.clientX - r.left, ev.clientY - r.top], b);
-      return x >= extent[0] && x <= extent[1] && y >= extent[0] && y <= extent[1] ? [x, y] : null;
-    };
-    const down = (ev) => {
-      if (ev.pointerType !== "touch") return;
-      pressed = false;
-      pressTimer = setTimeout(() => { pressed = true; const q = at(ev); if (q) removeNearest(...q); }, LONG_PRESS_MS);
-    };
-    const up = () => clearTimeout(pressTimer);
-    const click = (ev) => {
-      if (pressed) { pressed = false; return; }
-      const q = at(ev);
-      if (!q) return;
-      if (ev.shiftKey) removeNearest(...q); else addPoint(...q);
-    };
-    const key = (ev) => {
-      const d = ev.shiftKey ? 1 : 0.25;
-      const moves = { ArrowLeft: [-d, 0], ArrowRight: [d, 0], ArrowUp: [0, d], ArrowDown: [0, -d] };
-      if (ev.key in moves) {
-        ev.preventDefault();
-        const [x, y] = cursor || [0, 0];
-        const clamp = (v) => Math.max(extent[0], Math.min(extent[1], Math.round(v * 100) / 100));
-        cursor = [clamp(x + moves[ev.key][0]), clamp(y + moves[ev.key][1])];
+    const editor = pointEditor(cv, {
+      state: pen, // one cursor, drawn on every panel
+      extent,
+      at: (ev) => {
+        const r = cv.getBoundingClientRect(), b = square(r.width, r.height);
+        const [x, y] = toData([ev.clientX - r.left, ev.clientY - r.top], b);
+        return x >= extent[0] && x <= extent[1] && y >= extent[0] && y <= extent[1] ? [x, y] : null;
+      },
+      add: addPoint,
+      remove: removeNearest,
+      moved: () => {
         redrawAll();
-        p.read.show(`Cursor ${readAt(p, ...toPx(cursor[0], cursor[1], square(cv.getBoundingClientRect().width, cv.getBoundingClientRect().height)))}`);
-      } else if (ev.key === "Enter" && cursor) { ev.preventDefault(); addPoint(...cursor); }
-      else if ((ev.key === "Delete" || ev.key === "Backspace") && cursor) { ev.preventDefault(); removeNearest(...cursor); }
-    };
-    const focus = () => { if (!cursor) { cursor = [0, 0]; redrawAll(); } };
-    cv.addEventListener("pointerdown", down); cv.addEventListener("pointerup", up); cv.addEventListener("pointercancel", up);
-    cv.addEventListener("click", click); cv.addEventListener("keydown", key); cv.addEventListener("focus", focus);
-    p.unbind = () => {
-      clearTimeout(pressTimer);
-      cv.removeEventListener("pointerdown", down); cv.removeEventListener("pointerup", up); cv.removeEventListener("pointercancel", up);
-      cv.removeEventListener("click", click); cv.removeEventListener("keydown", key); cv.removeEventListener("focus", focus);
-    };
+        const r = cv.getBoundingClientRect();
+        p.read.show(`Cursor ${readAt(p, ...toPx(pen.cursor[0], pen.cursor[1], square(r.width, r.height)))}`);
+      },
+    });
+    p.unbind = () => editor.destroy();
   }
 
   // ---- the cost chart ----------------------------------------------------------------------

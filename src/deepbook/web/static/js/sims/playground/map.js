@@ -5,12 +5,12 @@
 // are the reader's own points, a click adds one of the chosen class and Shift+click (or a long
 // press) removes the nearest; arrow keys move a cursor, Enter adds, Delete removes.
 import { font, makeCanvas } from "../../lib/plot.js";
+import { pointEditor } from "../../lib/pointedit.js";
 import { readout } from "../../lib/readout.js";
 import { CLASS_NAMES, EXTENT, el, paints, show } from "./util.js";
 
 const PAD = { l: 24, r: 6, t: 6, b: 20 };
 const TICKS = [-6, -3, 0, 3, 6];
-const LONG_PRESS_MS = 550;
 
 /** The map under `parent`. `state()` gives the latest figures ({meta, output, points, neurons,
  *  neuronScale, features, featureScale, values}); `edit` adds or removes points (or says why
@@ -31,7 +31,7 @@ export function outputMap(parent, root, ctx, { state, edit }) {
   const small = document.createElement("canvas"); // M × M: the neuron or feature on show
   let outImg = null, smallImg = null, dirty = true, lutKey = null;
   let focus = null; // {kind: "neuron" | "feature", index, label} shown instead of the output
-  let cursor = null; // keyboard cursor, data coordinates
+  const pen = { cursor: null }; // the keyboard cursor, data coordinates
 
   const span = EXTENT[1] - EXTENT[0];
   function box(w, h) {
@@ -157,8 +157,8 @@ export function outputMap(parent, root, ctx, { state, edit }) {
       c2d.fillStyle = c.fg; c2d.textAlign = "left"; c2d.textBaseline = "middle";
       c2d.fillText(label, b.x + 13, b.y + 17);
     }
-    if (cursor) {
-      const [x, y] = toPx(cursor[0], cursor[1], b);
+    if (pen.cursor) {
+      const [x, y] = toPx(pen.cursor[0], pen.cursor[1], b);
       c2d.save(); c2d.strokeStyle = c.get("--focus"); c2d.lineWidth = 2;
       c2d.beginPath(); c2d.moveTo(x - 9, y); c2d.lineTo(x + 9, y); c2d.moveTo(x, y - 9); c2d.lineTo(x, y + 9); c2d.stroke();
       c2d.beginPath(); c2d.arc(x, y, 6, 0, 2 * Math.PI); c2d.stroke(); c2d.restore();
@@ -204,41 +204,16 @@ export function outputMap(parent, root, ctx, { state, edit }) {
   });
 
   // ---- editing the reader's points ------------------------------------------------------------
-  let pressTimer = 0, pressed = false;
-  const down = (ev) => {
-    if (ev.pointerType !== "touch") return;
-    pressed = false;
-    const q = pointerData(ev);
-    clearTimeout(pressTimer);
-    pressTimer = setTimeout(() => { pressed = true; if (inside(...q)) edit.remove(...q); }, LONG_PRESS_MS);
-  };
-  const up = () => clearTimeout(pressTimer);
-  const click = (ev) => {
-    if (pressed) { pressed = false; return; }
-    const q = pointerData(ev);
-    if (!inside(...q)) return;
-    if (ev.shiftKey) edit.remove(...q); else edit.add(...q);
-  };
-  const key = (ev) => {
-    const d = ev.shiftKey ? 1 : 0.25;
-    const moves = { ArrowLeft: [-d, 0], ArrowRight: [d, 0], ArrowUp: [0, d], ArrowDown: [0, -d] };
-    if (ev.key in moves) {
-      ev.preventDefault();
-      const [x, y] = cursor || [0, 0];
-      const clamp = (v) => Math.max(EXTENT[0], Math.min(EXTENT[1], Math.round(v * 100) / 100));
-      cursor = [clamp(x + moves[ev.key][0]), clamp(y + moves[ev.key][1])];
-      map.redraw();
-      read.show(`Cursor: ${readAt(...cursor)}`);
-    } else if (ev.key === "Enter" && cursor) { ev.preventDefault(); edit.add(...cursor); }
-    else if ((ev.key === "Delete" || ev.key === "Backspace") && cursor) { ev.preventDefault(); edit.remove(...cursor); }
-    else if (ev.key === "Escape" && cursor) { cursor = null; map.redraw(); read.show(""); }
-  };
-  const onFocus = () => { if (!cursor) { cursor = [0, 0]; map.redraw(); read.show(`Cursor: ${readAt(0, 0)}`); } };
-  const onBlur = () => { if (cursor) { cursor = null; map.redraw(); } };
   const cv = map.canvas;
-  cv.addEventListener("pointerdown", down); cv.addEventListener("pointerup", up); cv.addEventListener("pointercancel", up);
-  cv.addEventListener("click", click); cv.addEventListener("keydown", key);
-  cv.addEventListener("focus", onFocus); cv.addEventListener("blur", onBlur);
+  const editor = pointEditor(cv, {
+    state: pen,
+    extent: EXTENT,
+    at: (ev) => { const q = pointerData(ev); return inside(...q) ? q : null; },
+    add: (x, y) => edit.add(x, y),
+    remove: (x, y) => edit.remove(x, y),
+    moved: () => { map.redraw(); read.show(pen.cursor ? `Cursor: ${readAt(...pen.cursor)}` : ""); },
+    dismiss: true,
+  });
 
   return {
     wrap,
@@ -259,10 +234,7 @@ export function outputMap(parent, root, ctx, { state, edit }) {
       else cv.removeAttribute("aria-roledescription");
     },
     destroy() {
-      clearTimeout(pressTimer);
-      cv.removeEventListener("pointerdown", down); cv.removeEventListener("pointerup", up); cv.removeEventListener("pointercancel", up);
-      cv.removeEventListener("click", click); cv.removeEventListener("keydown", key);
-      cv.removeEventListener("focus", onFocus); cv.removeEventListener("blur", onBlur);
+      editor.destroy();
       read.destroy(); map.destroy(); wrap.remove();
     },
   };
