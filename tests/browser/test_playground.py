@@ -5,6 +5,7 @@ run, regression figures, and a leak-free re-mount."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -293,6 +294,91 @@ def test_hovering_the_diagram_reads_units_and_weights(page: Any) -> None:
     page.locator(f"{ROOT} .pg-net").focus()
     page.keyboard.press("ArrowDown")
     assert "Layer 1, unit 1" in (page.text_content(readout) or "")
+
+
+def test_a_bias_is_edited_from_the_keyboard(page: Any) -> None:
+    open_sim(page)
+    readout = f"{ROOT} [data-role=readout]"
+    net = page.locator(f"{ROOT} .pg-net")
+    net.focus()
+    page.keyboard.press("ArrowDown")  # layer 1, unit 1
+    page.keyboard.press("Enter")
+    editor = page.locator(f"{ROOT} .pg-editor")
+    assert editor.is_visible()
+    assert page.locator(f"{ROOT} .pg-editor select").input_value() == "0"  # its bias
+    assert page.evaluate("() => document.activeElement.type") == "number"
+    n = frames(page)
+    page.keyboard.type("2.5")
+    page.keyboard.press("Control+a")
+    page.keyboard.type("2.5")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "([sel, n]) => Number(document.querySelector(sel).dataset.frame) > n", arg=[ROOT, n]
+    )
+    assert editor.is_hidden()
+    assert page.evaluate("() => document.activeElement.classList.contains('pg-net')")
+    page.wait_for_function(
+        "(sel) => document.querySelector(sel).textContent.includes('bias 2.5')", arg=readout
+    )
+    page.keyboard.press("Enter")  # again; out of bounds is refused in the editor
+    page.keyboard.press("Control+a")
+    page.keyboard.type("1000")
+    page.keyboard.press("Enter")
+    assert editor.is_visible()
+    assert "from -100 to 100" in (page.text_content(f"{ROOT} .pg-editor-note") or "")
+    page.keyboard.press("Escape")
+    assert editor.is_hidden()
+
+
+def test_clicking_a_link_edits_its_weight_while_training(page: Any) -> None:
+    open_sim(page, f"{PG}.speed=1")
+    page.click(f'{ROOT} [data-action="play"]')
+    wait_epoch(page, ">=", 3)
+    pause(page)
+    net = page.locator(f"{ROOT} .pg-net")
+    box = net.bounding_box()
+    assert box is not None
+    readout = f"{ROOT} [data-role=readout]"
+    for i in range(40):  # between the hidden layer and the output: a link somewhere
+        x, y = box["x"] + box["width"] * 0.72, box["y"] + box["height"] * (0.3 + i / 100)
+        page.mouse.move(x, y)
+        if (page.text_content(readout) or "").startswith("Weight from"):
+            break
+    link = (page.text_content(readout) or "").split(":")[0]
+    assert link.startswith("Weight from layer 1, unit")
+    page.mouse.click(x, y)
+    editor = page.locator(f"{ROOT} .pg-editor")
+    assert editor.is_visible()
+    chosen = page.locator(f"{ROOT} .pg-editor select option:checked").text_content() or ""
+    assert chosen.lower() in link.lower()  # "weight from layer 1, unit k" of that link
+    page.fill(f"{ROOT} .pg-editor input", "-3")
+    before = epoch(page)
+    page.click(f"{ROOT} .pg-editor button[type=submit]")
+    page.wait_for_function(
+        "([sel, link]) => document.querySelector(sel).textContent.startsWith(link + ': -3 ')",
+        arg=[readout, link],
+    )
+    assert epoch(page) == before  # an edit is not a restart
+    page.click(f'{ROOT} [data-action="step"]')
+    wait_epoch(page, "==", before + 1)  # training goes on from the edited weight
+
+
+def test_export_downloads_a_pytorch_script_of_the_run(page: Any) -> None:
+    open_sim(page, f"{PG}.speed=1")
+    page.click(f'{ROOT} [data-action="step"]')
+    page.click(f'{ROOT} [data-action="step"]')
+    wait_epoch(page, "==", 2)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Export as PyTorch").click()
+    download = info.value
+    assert download.suggested_filename == "playground_spiral_seed0_epoch2.py"
+    script = Path(download.path()).read_text(encoding="utf-8")
+    compile(script, download.suggested_filename, "exec")
+    assert "import torch" in script and "EPOCHS = 2" in script
+    page.wait_for_function(
+        "(sel) => document.querySelector(sel).textContent.startsWith('Exported epoch 2')",
+        arg=f"{ROOT} [data-role=status]",
+    )
 
 
 def test_feature_nodes_toggle_features(page: Any) -> None:

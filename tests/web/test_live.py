@@ -400,3 +400,66 @@ def test_an_engine_failure_is_reported_and_the_session_survives(client, monkeypa
         monkeypatch.undo()
         ws.send_json({"type": "reset"})
         assert frame(ws).meta["step"] == 0
+
+
+PLAYGROUND = "/ws/sims/playground"
+
+
+def drawn(ws):
+    """A frame, acknowledged as a browser does once it has drawn it."""
+    f = frame(ws)
+    ws.send_json({"type": "ack", "seq": f.meta["seq"]})
+    return f
+
+
+def test_playground_edit_and_export_commands(client):
+    """A weight edited over the session shows in the next frame; export returns a script of the
+    run so far; a bad edit is refused, naming the field, and the session goes on."""
+    with client.websocket_connect(PLAYGROUND) as ws:
+        ws.send_json({"type": "start", "params": {"layers": "4", "seed": 3}})
+        first = drawn(ws)
+        ws.send_json({"type": "step", "n": 5})
+        before = drawn(ws)
+        assert before.meta["epoch"] == 5
+        # layer 0 is features → hidden 1: its weights come first, row-major (from, to)
+        ws.send_json({"type": "edit", "layer": 0, "from": 1, "to": 2, "value": 1.5})
+        assert ws.receive_json() == {"type": "edit", "done": True}
+        after = drawn(ws)
+        fan_out = first.meta["sizes"][1]
+        assert after.arrays["params"][1 * fan_out + 2] == 1.5
+        assert after.meta["epoch"] == 5 and after.meta["train_loss"] != before.meta["train_loss"]
+        ws.send_json({"type": "edit", "layer": 1, "from": None, "to": 0, "value": -2.0})  # a bias
+        ws.receive_json()
+        sizes = first.meta["sizes"]
+        bias = (sizes[0] + 1) * sizes[1] + sizes[1] * sizes[2]  # the output layer's first bias
+        assert drawn(ws).arrays["params"][bias] == -2.0
+        for bad, param in (
+            ({"layer": 7, "from": 0, "to": 0, "value": 1}, "layer"),
+            ({"layer": 0, "from": 0, "to": 99, "value": 1}, "to"),
+            ({"layer": 0, "from": 0, "to": 0, "value": 1e9}, "value"),
+            ({"layer": 0, "from": 0, "to": 0, "value": "x"}, "value"),
+            ({"layer": 0.5, "from": 0, "to": 0, "value": 1}, "layer"),
+        ):
+            ws.send_json({"type": "edit", **bad})
+            e = error(ws)
+            assert (e["param"], e.get("command")) == (param, "edit"), e
+            assert param in e["detail"]
+            assert drawn(ws).meta["epoch"] == 5  # the session lives on, the run unchanged
+        ws.send_json({"type": "export"})
+        reply = ws.receive_json()
+        assert reply["type"] == "export" and reply["epoch"] == 5
+        assert reply["filename"].endswith("_epoch5.py")
+        compile(reply["script"], reply["filename"], "exec")  # a whole Python file
+        assert "import torch" in reply["script"] and "1.5" in reply["script"]
+        drawn(ws)
+
+
+def test_commands_belong_to_the_engines_that_declare_them(client):
+    with client.websocket_connect(URL) as ws:  # gradient_descent takes no edits
+        ws.send_json({"type": "start", "params": {}})
+        drawn(ws)
+        ws.send_json({"type": "edit", "layer": 0, "from": 0, "to": 0, "value": 1})
+        assert "unknown message type 'edit'" in error(ws)["detail"]
+    with client.websocket_connect(PLAYGROUND) as ws:
+        ws.send_json({"type": "export"})
+        assert error(ws)["detail"] == "send a start message first"

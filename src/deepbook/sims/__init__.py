@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Mapping
 
-from deepbook.sims.base import AnySpec, LiveSim, Loaded, SimSpec
+from deepbook.sims.base import AnySpec, Commands, LiveSim, Loaded, SimSpec, commands_of
 from deepbook.sims.frames import Frame, decode, encode
 from deepbook.sims.params import ParamError
 
@@ -56,11 +56,13 @@ def get(sim_id: str) -> AnySpec:
 
 __all__ = [
     "REGISTRY",
+    "Commands",
     "Frame",
     "LiveSim",
     "Loaded",
     "ParamError",
     "SimSpec",
+    "commands_of",
     "decode",
     "encode",
     "get",

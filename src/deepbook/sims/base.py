@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 from deepbook.sims.frames import Frame
 from deepbook.sims.params import Params
@@ -48,6 +48,27 @@ class LiveSim(Protocol[V_contra]):
         """Everything (since None), or what changed after step `since`. The frame's meta carries
         "step" (= steps) and "full" (whether the view should start over from this frame)."""
         ...
+
+
+@runtime_checkable
+class Commands(Protocol):
+    """A live engine that also takes commands beyond play, step and reset: its class names them in
+    `COMMANDS` (e.g. the playground's ("edit", "export")), and `command(msg)` carries one out on
+    the engine's worker, returning a JSON reply for the client ({"type": msg["type"], ...}) or
+    None, or raising ParamError naming the field that was wrong. The session answers with a new
+    frame after the commands, so an edit shows at once."""
+
+    COMMANDS: tuple[str, ...]
+
+    def command(self, msg: Mapping[str, object]) -> dict[str, Any] | None:
+        """Carry out one command message."""
+        ...
+
+
+def commands_of(make: object) -> tuple[str, ...]:
+    """The command types an engine class (a live spec's `make`) takes; () for none."""
+    names = getattr(make, "COMMANDS", ())
+    return tuple(names) if isinstance(names, tuple) else ()
 
 
 def no_resources() -> None:

@@ -112,6 +112,8 @@ def optimiser(name: str, lr: float) -> Optimiser:
 class Playground:
     """The live state: data, network, optimiser, per-epoch history and the edits made."""
 
+    COMMANDS = ("edit", "export")  # the session's extra messages (`sims.base.Commands`)
+
     def __init__(self, v: Settings, resources: object = None) -> None:
         self.v = v
         self.data = pd.load(v.dataset, v.n_points, v.noise, v.seed, v.turns, v.train_pct, v.points)
@@ -268,6 +270,18 @@ class Playground:
             raise ParamError("layer", f"must be between 0 and {len(self.net.mats) - 1}")
         i = whole.get("from", self.net.mats[layer].shape[0] - 1)
         self.set_weight(layer, i, whole["to"], number("value", msg.get("value")))
+
+    def command(self, msg: Mapping[str, object]) -> dict[str, Any] | None:
+        """An edit of one weight or bias (no reply: the next frame shows it), or the run so far
+        as a standalone PyTorch script: {"type": "export", "filename", "epoch", "script"}."""
+        if msg.get("type") == "edit":
+            self.edit(msg)
+            return None
+        from deepbook.sims.playground_export import export  # only when asked for
+
+        name = f"playground_{self.v.dataset}_seed{self.v.seed}_epoch{self.steps}.py"
+        script = export(self.v, self)
+        return {"type": "export", "filename": name, "epoch": self.steps, "script": script}
 
     def maps(self) -> dict[str, np.ndarray]:
         """The output map and every hidden unit's map for the current weights (cached)."""

@@ -11,9 +11,9 @@ it was made). It trains the epochs the engine trained and prints the final train
 `tests/sims/test_playground_export.py` compares with the engine's. A run that diverged is
 reproduced up to its last good epoch (the engine restores those weights; the script stops there).
 Agreement is to rounding (1e-15) while training is not chaotic; NumPy and PyTorch sum in different
-orders, and where small batches at a high learning rate make the dynamics chaotic (the defaults:
-Adam at 0.03, batch 10) that 1e-16 grows about tenfold every ten epochs, so after a few hundred
-epochs the script trains an equally good but different network (measured at the defaults: 5e-11
+orders, and where small batches at a high learning rate make the dynamics chaotic (Adam at
+0.03, batch 10) that 1e-16 grows about tenfold every ten epochs, so after a few hundred
+epochs the script trains an equally good but different network (measured there: 5e-11
 relative at 100 epochs, 4e-8 at 200, 1 % at 400; TF Playground's SGD bench: 1e-15 at 400).
 
     from deepbook.sims.playground_export import export

@@ -191,7 +191,7 @@ class Settings:
         "Learning rate",
         1e-4,
         10.0,
-        0.03,
+        0.01,
         "training",
         "Step size; change it mid-run.",
         log=True,

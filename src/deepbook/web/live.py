@@ -1,12 +1,16 @@
 """One WebSocket per live simulation session, paced by the browser's acknowledgements.
 
 Client → server, JSON text:  {"type": "start", "params": {...}} | play | pause | reset |
-    {"type": "step", "n": 1} | {"type": "ack", "seq": k} | {"type": "visible", "value": bool}
+    {"type": "step", "n": 1} | {"type": "ack", "seq": k} | {"type": "visible", "value": bool},
+    and the commands the engine declares (`sims.base.Commands`, e.g. the playground's "edit" and
+    "export"), carried out on the engine in the order sent, before the frame that follows them.
 Server → client: binary frames (meta carries seq, playing, step, full) and JSON text:
-    {"type": "state", "playing": bool} after play/pause when no frame follows at once, and
-    {"type": "error", "detail": ..., "param": ...} for refused messages (the shape of HTTP errors);
-    the session goes on. A start message whose values differ from the running engine's only in
-    hot parameters updates the engine in place (`LiveSim.update`) instead of rebuilding it.
+    {"type": "state", "playing": bool} after play/pause when no frame follows at once,
+    a command's reply (e.g. {"type": "export", ...}) just before that frame, and
+    {"type": "error", "detail": ..., "param": ...} for refused messages (the shape of HTTP errors;
+    with "command": its type, for a refused command); the session goes on.
+A start message whose values differ from the running engine's only in hot parameters updates
+the engine in place (`LiveSim.update`) instead of rebuilding it.
 The client acks every frame it draws. A played frame is computed only after the previous one was
 acknowledged, while playing and visible, at most `max_frames_per_second`; other frames (start,
 step, reset) wait while `WINDOW` frames are unacknowledged. Messages that arrive while a frame is
@@ -35,13 +39,14 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from deepbook.settings import Settings
-from deepbook.sims import LiveSim, Loaded, ParamError, encode
+from deepbook.sims import Commands, LiveSim, Loaded, ParamError, commands_of, encode
 from deepbook.web.compute import Bucket, Client, Pool, client_of, compute_of
 from deepbook.web.compute import Registry as Registry  # app.py makes one per app
 
 router = APIRouter()
 log = logging.getLogger("deepbook.live")
 ACTIONS = ("start", "play", "pause", "step", "reset", "ack", "visible")
+MAX_COMMANDS = 16  # commands waiting for the next frame, at most
 MAX_STEP_N = 1000  # steps one step message (or one batch of them) may ask for
 MARK = None  # in the outbox: where the next picture (or state message) goes
 CLOSE_POLICY, CLOSE_LATER = 1008, 1013  # the browser: 1008 never retry, 1013 retry slowly
@@ -66,9 +71,12 @@ def _shown(raw: object) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def _error(detail: str, param: str | None = None) -> str:
+def _error(detail: str, param: str | None = None, command: str | None = None) -> str:
     """An error message (ASCII JSON: lone surrogates in a detail cannot break the send)."""
-    return json.dumps({"type": "error", "detail": detail, "param": param})
+    msg = {"type": "error", "detail": detail, "param": param}
+    if command:
+        msg["command"] = command
+    return json.dumps(msg)
 
 
 def _whole(value: object, name: str, lo: int, hi: int) -> int:
@@ -88,6 +96,8 @@ class Plan:
     cap: float  # CPU seconds the steps may take
     playing: bool
     seq: int
+    commands: list[dict[str, Any]] = field(default_factory=list)  # carried out before the steps
+    replies: list[str] = field(default_factory=list)  # the commands' replies, sent before the frame
     spent: float = 0.0
 
 
@@ -108,6 +118,7 @@ class Session:
     acked: int = 0  # last frame the client drew
     unacked: deque[tuple[int, float]] = field(default_factory=deque)  # (seq, when sent)
     step_n: int = 0  # steps asked for since the last frame
+    commands: list[dict[str, Any]] = field(default_factory=list)  # for the next frame
     want: set[str] = field(default_factory=set)  # params, reset, step, delta, state
     outbox: deque[str | None] = field(default_factory=deque)  # replies in order; MARK: picture
     marked: bool = False  # a MARK is in the outbox
@@ -123,6 +134,7 @@ class Session:
 
     def __post_init__(self) -> None:
         s = self.settings
+        self.actions = ACTIONS + commands_of(self.loaded.spec.make)
         self.messages = Bucket(s.max_messages_per_second, s.max_messages_per_second)
         self.frames = Bucket(s.max_frames_per_second, 2)
 
@@ -148,8 +160,8 @@ class Session:
     def handle(self, msg: dict[str, Any]) -> None:
         """Apply one message (raise Refused for one the session will not act on)."""
         kind = msg.get("type")
-        if kind not in ACTIONS:
-            names = ", ".join(ACTIONS)
+        if kind not in self.actions:
+            names = ", ".join(self.actions)
             raise Refused(f"unknown message type {_shown(kind)}; expected one of {names}")
         if kind == "start":
             params = msg.get("params", {})
@@ -183,7 +195,12 @@ class Session:
             self.step_n = min(MAX_STEP_N, self.step_n + n)
             self.playing = False
             self.wish("step")
-        else:  # ack
+        elif kind != "ack":  # a command of this engine
+            if len(self.commands) >= MAX_COMMANDS:
+                raise Refused(f"at most {MAX_COMMANDS} {kind} messages may wait for a frame")
+            self.commands.append(msg)
+            self.wish("command")
+        else:
             self.acked = max(self.acked, _whole(msg.get("seq"), "seq", 0, self.seq))
             while self.unacked and self.unacked[0][0] <= self.acked:
                 self.unacked.popleft()
@@ -219,7 +236,9 @@ class Session:
         elif "delta" in want or (params and self.playing):
             steps = None
         self.step_n = 0
-        return Plan(self.values, params, reset, steps, cap, self.playing, self.seq + 1)
+        plan = Plan(self.values, params, reset, steps, cap, self.playing, self.seq + 1)
+        plan.commands, self.commands = self.commands, []
+        return plan
 
     def unit(self, plan: Plan) -> tuple[bytes, bool] | None:
         """Advance the plan by one slice on a worker: (frame, done) when finished, else None."""
@@ -241,6 +260,9 @@ class Session:
         if plan.reset:
             sim.reset()
             self.shown, plan.reset = None, False
+        for msg in plan.commands:
+            plan.replies.append(self.command(sim, msg))
+        plan.commands = []
         if plan.steps is None:
             plan.steps = sim.steps_per_frame
         while plan.steps > 0 and not sim.done:
@@ -259,6 +281,16 @@ class Session:
         self.shown = sim.steps
         frame.meta |= {"seq": plan.seq, "playing": plan.playing and not sim.done}
         return encode(frame), sim.done
+
+    @staticmethod
+    def command(sim: LiveSim[Any], msg: dict[str, Any]) -> str:
+        """Carry out one command on the engine: its reply, or the refusal, as JSON text."""
+        assert isinstance(sim, Commands)
+        try:
+            reply = sim.command(msg)
+        except ParamError as e:
+            return _error(str(e), e.name, msg["type"])
+        return json.dumps(reply if reply is not None else {"type": msg["type"], "done": True})
 
     async def compute(self, plan: Plan) -> tuple[bytes, bool]:
         """Carry out a plan slice by slice, in this client's fair turns on the live pool."""
@@ -365,6 +397,8 @@ async def _write(ws: WebSocket, s: Session) -> Close:
             s.seq = plan.seq  # before the send: its ack may be read before the send returns
             s.unacked.append((s.seq, time.monotonic()))
             async with asyncio.timeout(timeout):
+                for text in plan.replies:
+                    await ws.send_text(text)
                 await ws.send_bytes(data)
             continue
         when, code, why = s.deadline()

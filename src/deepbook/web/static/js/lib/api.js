@@ -44,8 +44,9 @@ export function instantClient(simId, { onFrame, onError }) {
 const GONE = 1008; // the server has no such live simulation: do not retry
 const FULL = 1013; // the server is full: retry, slowly
 
-/** A live session: JSON messages out, binary frames and JSON messages in; reconnects on loss. */
-export function liveClient(simId, { onFrame, onError, onOpen, onState }) {
+/** A live session: JSON messages out, binary frames and JSON messages in; reconnects on loss.
+ *  onReply gets the replies to the engine's own commands (and their refusals). */
+export function liveClient(simId, { onFrame, onError, onOpen, onState, onReply }) {
   let ws = null, closed = false, retry = 250, timer = 0, lastError = "";
   const queue = [];
   function connect() {
@@ -58,8 +59,9 @@ export function liveClient(simId, { onFrame, onError, onOpen, onState }) {
       try {
         if (typeof ev.data !== "string") { onFrame(decodeFrame(ev.data)); return; }
         const msg = JSON.parse(ev.data);
-        if (msg.type === "error") { lastError = msg.detail; onError(msg.detail, msg.param); }
+        if (msg.type === "error" && !msg.command) { lastError = msg.detail; onError(msg.detail, msg.param); }
         else if (msg.type === "state") onState(msg);
+        else onReply(msg); // a command's reply or refusal (msg.command names it)
       } catch (e) {
         onError(`a message from the server could not be read (${e.message})`);
       }

@@ -101,10 +101,11 @@ export function instantSim(root, ctx, render) {
 }
 
 /** A live sim: a WebSocket session; frames are acknowledged after they are drawn.
- *  render(frame, values) returns false for a frame it could not use (a stale delta).
+ *  render(frame, values) returns false for a frame it could not use (a stale delta); onReply(msg)
+ *  gets the replies to commands sent with send(msg) (a refusal is also said in the status line).
  *  A change of hot parameters (a learning rate, a speed) is taken without a restart: the
  *  server decides, from the declaration. */
-export function liveSim(root, ctx, { render }) {
+export function liveSim(root, ctx, { render, onReply = () => {} }) {
   let raf = 0, queue = [], playing = false, step = null, client = null, asked = null;
   const b = base(root, ctx, (v) => { asked = v; client.send({ type: "start", params: v }); });
   const buttons = Object.fromEntries(
@@ -124,14 +125,19 @@ export function liveSim(root, ctx, { render }) {
     onFrame(frame) {
       if (frame.meta.full) b.refuse(null);
       if (asked) { b.commit(asked); asked = null; } // the session took the new values
+      const moved = frame.meta.step !== step || frame.meta.full;
       step = frame.meta.step;
       setPlaying(frame.meta.playing);
       if (frame.meta.done) b.say(`Finished after ${step} steps.`);
-      else if (!frame.meta.playing) b.say(`Step ${step}.`); // a step, a reset, new settings
+      else if (!frame.meta.playing && moved) b.say(`Step ${step}.`); // a step, a reset, new settings
       queue.push(frame);
       if (!raf) raf = requestAnimationFrame(flush);
     },
     onState(state) { setPlaying(state.playing); },
+    onReply(msg) {
+      if (msg.type === "error") b.say(`Not done: ${msg.detail}`);
+      onReply(msg);
+    },
     onError(message, param) {
       if (param) { asked = null; b.refuse(message, param); } else b.say(message);
     },
@@ -163,6 +169,8 @@ export function liveSim(root, ctx, { render }) {
   io.observe(root);
   return {
     ...b,
+    /** Send one of the engine's own commands (see its COMMANDS); replies go to onReply. */
+    send(msg) { b.used(); client.send(msg); },
     destroy() {
       b.destroyBase(); io.disconnect(); document.removeEventListener("visibilitychange", onVis);
       for (const [name, fn] of Object.entries(handlers)) buttons[name].removeEventListener("click", fn);

@@ -9,8 +9,8 @@
 // data-train-loss, data-test-loss (plain decimals, 4 significant digits) and data-test-accuracy
 // (three decimals; absent for regression).
 //
-// Not yet here (no server message for them): export as a PyTorch script, and editing a weight by
-// clicking its link (hover shows the value).
+// Two commands go to the session besides the settings: "edit" (a weight or bias, from the
+// diagram's editor) and "export" (the run so far as a standalone PyTorch script, downloaded).
 import { setParam } from "../lib/controls.js";
 import { decodePoints, encodePoints } from "../lib/points.js";
 import { liveSim } from "../lib/sim.js";
@@ -53,6 +53,7 @@ export function mount(root, ctx) {
   };
   const pinBtn = el("button", { type: "button", class: "pg-quiet" }, "Pin this run");
   const unpinBtn = el("button", { type: "button", class: "pg-quiet", disabled: "" }, "Clear pin");
+  const exportBtn = el("button", { type: "button", class: "pg-quiet", title: "Download a standalone PyTorch script that reproduces this run" }, "Export as PyTorch");
   const seedBtn = el("button", { type: "button", class: "pg-quiet", title: "A new seed: new data and new initial weights" }, "Regenerate");
   bar.append(epochBox, figs);
 
@@ -71,7 +72,9 @@ export function mount(root, ctx) {
   // ---- the pieces ---------------------------------------------------------------------------
   // `sim` is created last (its first frame may arrive at once); the pieces reach it through this.
   let sim = null;
-  const simProxy = { form, set: (p) => sim.set(p), values: () => sim.values(), say: (t) => sim.say(t) };
+  const simProxy = {
+    form, set: (p) => sim.set(p), values: () => sim.values(), say: (t) => sim.say(t), send: (m) => sim.send(m),
+  };
   const right = el("div", { class: "pg-right" });
   const net = network(main, root, ctx, {
     state, sim: simProxy,
@@ -158,8 +161,8 @@ export function mount(root, ctx) {
   const below = el("div", { class: "pg-below" });
   main.append(below);
   const chart = lossChart(below);
-  const actions = el("div", { class: "pg-actions", role: "group", "aria-label": "Compare runs" });
-  actions.append(pinBtn, unpinBtn);
+  const actions = el("div", { class: "pg-actions", role: "group", "aria-label": "This run" });
+  actions.append(pinBtn, unpinBtn, exportBtn);
   chart.tools.append(actions);
   const conf = el("table", { class: "pg-confusion", hidden: "" });
   bar.append(conf);
@@ -325,11 +328,22 @@ export function mount(root, ctx) {
     sim.set({ dataset: "custom", ...batchFor(decodePoints(v.points, EXTENT).length, v) });
   };
   const onClear = () => change(() => []);
+  const onExport = () => { exportBtn.disabled = true; sim.send({ type: "export" }); sim.say("Exporting…"); };
+  /** The engine's replies: an export is downloaded as a file. */
+  function onReply(msg) {
+    if (msg.type === "export" || msg.command === "export") exportBtn.disabled = false;
+    if (msg.type !== "export") return;
+    const url = URL.createObjectURL(new Blob([msg.script], { type: "text/x-python" }));
+    const a = el("a", { href: url, download: msg.filename });
+    document.body.append(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    sim.say(`Exported epoch ${msg.epoch} as ${msg.filename}: run it with Python, PyTorch and NumPy.`);
+  }
   const buttons = [[pinBtn, onPin], [unpinBtn, onUnpin], [seedBtn, onSeed], [classroomBtn, onClassroom],
-    [resetBtn, onReset], [ownBtn, onOwn], [clearBtn, onClear]];
+    [resetBtn, onReset], [ownBtn, onOwn], [clearBtn, onClear], [exportBtn, onExport]];
   for (const [b, fn] of buttons) b.addEventListener("click", fn);
 
-  sim = liveSim(root, ctx, { render });
+  sim = liveSim(root, ctx, { render, onReply });
   return {
     set: sim.set,
     destroy() {

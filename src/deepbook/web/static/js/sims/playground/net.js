@@ -5,10 +5,12 @@
 // the architecture changes; each frame changes attributes of links whose look changed. One
 // canvas under it draws every unit's map from one atlas image. Hovering (or arrow keys) picks a
 // unit — shown large on the output map — a link or a bias, and the readout gives its value.
+// Clicking a link or a bias (or Enter on a picked unit) opens the weight editor (edit.js).
 // Above the diagram: +/− for the number of hidden layers and for each layer's units, and
 // optional per-layer activations below it; each edit goes through set(), as a control would.
 import { makeCanvas } from "../../lib/plot.js";
 import { readout } from "../../lib/readout.js";
+import { weightEditor } from "./edit.js";
 import { el, paints, show, svgEl, text } from "./util.js";
 
 const MAX_LAYERS = 8, MAX_UNITS = 32, MIN_UNITS = 1;
@@ -49,7 +51,8 @@ export function network(parent, root, ctx, { state, sim, focus, outputPicture })
   });
   const hint = el("p", { class: "visually-hidden", id: `${ctx.key}-pg-net-hint` },
     "Arrow keys pick a unit: its map is shown on the output map and the readout gives its bias. "
-    + "Enter or Space turns the picked input feature on or off. Hover a link for its weight.");
+    + "Enter or Space turns the picked input feature on or off; on a unit, Enter edits its bias "
+    + "and incoming weights. Hover a link for its weight; click it to edit it.");
   const acts = el("div", { class: "pg-acts", hidden: "" });
   left.append(tools, heads, net, hint, acts);
   const canvas = makeCanvas(net, { label: "Network diagram", className: "pg-net-maps" });
@@ -88,8 +91,11 @@ export function network(parent, root, ctx, { state, sim, focus, outputPicture })
     for (let b = 0; b <= L; b++) {
       const from = b === 0 ? active.map((n) => cols[0].find((f) => f.name === n)) : cols[b];
       const to = cols[b + 1], fanIn = sizes[b], fanOut = sizes[b + 1];
-      from.forEach((a, i) => to.forEach((z, j) => links.push({ b, a, z, w: off + i * fanOut + j })));
-      to.forEach((z, j) => { z.bias = off + fanIn * fanOut + j; });
+      to.forEach((z, j) => { z.bias = off + fanIn * fanOut + j; z.block = b; z.j = j; z.inLinks = []; });
+      from.forEach((a, i) => to.forEach((z, j) => {
+        const k = { b, a, z, i, j, w: off + i * fanOut + j };
+        links.push(k); z.inLinks.push(k);
+      }));
       off += (fanIn + 1) * fanOut;
     }
     gLinks.replaceChildren(); gNodes.replaceChildren(); gBias.replaceChildren();
@@ -324,8 +330,8 @@ export function network(parent, root, ctx, { state, sim, focus, outputPicture })
   function describe(h) {
     const params = state()?.params;
     if (!params) return "";
-    if (h.kind === "link") return `Weight from ${name(h.link.a)} to ${name(h.link.z)}: ${show(params[h.link.w])}`;
-    if (h.kind === "bias") return `Bias of ${name(h.node)}: ${show(params[h.node.bias])}`;
+    if (h.kind === "link") return `Weight from ${name(h.link.a)} to ${name(h.link.z)}: ${show(params[h.link.w])} (click to edit)`;
+    if (h.kind === "bias") return `Bias of ${name(h.node)}: ${show(params[h.node.bias])} (click to edit)`;
     const n = h.node;
     if (n.kind === "feature") {
       if (n.index < 0) return `Input ${n.label}: not used${locks.features ? "" : " (click to use it)"}`;
@@ -356,10 +362,29 @@ export function network(parent, root, ctx, { state, sim, focus, outputPicture })
   // a touch ends with a pointerleave: what was tapped stays on show until the next tap
   const onLeave = (ev) => { if (ev.pointerType !== "touch") setHot(null); };
   const onClick = (ev) => {
-    const r = net.getBoundingClientRect(), h = hit(ev.clientX - r.left, ev.clientY - r.top);
+    const r = net.getBoundingClientRect(), x = ev.clientX - r.left, y = ev.clientY - r.top, h = hit(x, y);
     if (h?.kind === "node" && h.node.kind === "feature") toggleFeature(h.node);
     else read.show(setHot(h));
+    if (h?.kind === "link") openEditor(h.link.z, 1 + h.link.z.inLinks.indexOf(h.link), x, y);
+    else if (h?.kind === "bias") openEditor(h.node, 0, x, y);
   };
+
+  // ---- the weight editor ----------------------------------------------------------------------
+  const editor = weightEditor(net, ctx, {
+    send(t, value) {
+      sim.send({ type: "edit", layer: t.layer, from: t.from, to: t.to, value });
+      sim.say(`${t.label[0].toUpperCase()}${t.label.slice(1)} set to ${show(value)}.`);
+    },
+    current: (index) => state()?.params?.[index],
+    done: () => net.focus(),
+  });
+  /** The editor for unit n's bias (choice 0) and incoming weights (1 + their number). */
+  function openEditor(n, chosen, x, y) {
+    if (n.bias === undefined) return;
+    const targets = [{ label: "its bias", layer: n.block, from: null, to: n.j, index: n.bias }];
+    for (const k of n.inLinks) targets.push({ label: `weight from ${name(k.a)}`, layer: k.b, from: k.i, to: k.j, index: k.w });
+    editor.open(name(n), targets, chosen, x, y);
+  }
 
   function placeSel(n) {
     sel.setAttribute("x", n.x - n.s / 2 - 3); sel.setAttribute("y", n.y - n.s / 2 - 3);
@@ -374,7 +399,7 @@ export function network(parent, root, ctx, { state, sim, focus, outputPicture })
     read.show(setHot({ kind: "node", node: picked }));
   }
   const onKey = (ev) => {
-    if (!arch) return;
+    if (!arch || editor.isOpen) return; // keys in the editor are the editor's
     const at = picked ? [picked.col, picked.row] : null;
     const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
     if (ev.key in moves) {
@@ -385,10 +410,12 @@ export function network(parent, root, ctx, { state, sim, focus, outputPicture })
       pick(c, row);
     } else if ((ev.key === "Enter" || ev.key === " ") && picked?.kind === "feature") {
       ev.preventDefault(); toggleFeature(picked);
+    } else if (ev.key === "Enter" && picked) {
+      ev.preventDefault(); openEditor(picked, 0, picked.x + picked.s / 2, picked.y - picked.s / 2);
     } else if (ev.key === "Escape" && picked) { unpick(); }
   };
   function unpick() { picked = null; sel.setAttribute("visibility", "hidden"); setHot(null); read.show(""); }
-  const onBlur = () => { if (picked) unpick(); };
+  const onBlur = (ev) => { if (picked && !net.contains(ev.relatedTarget)) unpick(); };
 
   // ---- edits --------------------------------------------------------------------------------
   function toggleFeature(n) {
@@ -440,7 +467,7 @@ export function network(parent, root, ctx, { state, sim, focus, outputPicture })
     /** A frame was taken: rebuild on a new architecture, then draw. */
     update(meta, v) {
       const key = `${meta.sizes}|${meta.features}|${meta.activations}|${meta.loss}`;
-      if (key !== archKey) { archKey = key; build(meta); }
+      if (key !== archKey) { archKey = key; editor.close(); build(meta); }
       const ak = `${key}|${v.activations}|${locks.activation}`;
       if (ak !== actsKey) { actsKey = ak; buildActs(meta, v); }
       if (meta.full) fDirty = true;
@@ -459,7 +486,7 @@ export function network(parent, root, ctx, { state, sim, focus, outputPicture })
       heads.removeEventListener("click", onHead); per.removeEventListener("change", onPer); acts.removeEventListener("change", onAct);
       net.removeEventListener("pointerleave", onLeave); net.removeEventListener("click", onClick);
       net.removeEventListener("keydown", onKey); net.removeEventListener("blur", onBlur);
-      read.destroy(); canvas.destroy(); left.remove();
+      editor.destroy(); read.destroy(); canvas.destroy(); left.remove();
     },
   };
 }
