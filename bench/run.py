@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 import live_server  # noqa: E402  (shared with the browser tests)
 
 CHROMIUM, CHROMIUM_ARGS = live_server.CHROMIUM, live_server.CHROMIUM_ARGS
@@ -272,6 +273,94 @@ def instant_compute(base: str, posts: int) -> list[Metric]:
     ]
 
 
+def playground_metrics(browser: Any, base: str, args: argparse.Namespace) -> list[Metric]:
+    """Issue 8's budgets: against TF Playground in this Chromium, time to solve, a key press
+    while training, and n concurrent sessions (bench/playground.py)."""
+    import playground as pg
+
+    anchor = Path(args.tf_anchor)
+    tf = None
+    if (anchor / "index.html").exists():
+        tf = pg.tf_playground(browser, anchor, args.seconds * 2)
+        log(f"TF Playground: {tf}")
+    else:
+        log(f"TF Playground not found at {anchor} (--tf-anchor): its rows are left out")
+    us = pg.ours(browser, base, args.seconds * 2)
+    log(f"playground: {us}")
+    solve = pg.time_to_solve(browser, base)
+    log(f"playground: 95 % test accuracy after {solve} s")
+    lat = pg.key_while_training(browser, base, args.presses)
+    config = "spiral 2-8-8-1 tanh, SGD 0.03, batch 10"
+    out = []
+    if tf:
+        out += [
+            Metric(f"TF Playground ({config}): epochs per second", tf["epochs_per_s"], "epochs/s"),
+            Metric("TF Playground: frames drawn per second", tf["fps"], "fps"),
+        ]
+    out += [
+        Metric(f"playground ({config}): epochs per second", us["epochs_per_s"], "epochs/s"),
+        Metric("playground: frames drawn per second, same run", us["fps"], "fps", 30.0, ">="),
+    ]
+    if tf:
+        out.append(
+            Metric(
+                "playground ÷ TF Playground, epochs per second",
+                us["epochs_per_s"] / tf["epochs_per_s"],
+                "×",
+                10.0,
+                ">=",
+                note=f"train loss after the run: ours {us['train_loss']:.4g} at {us['epochs']} "
+                f"epochs, TF Playground {tf['train_loss']:.4g} at {tf['epochs']}",
+            )
+        )
+    out += [
+        Metric(
+            "playground (defaults): Play → 95 % test accuracy, worst of 3 seeds",
+            max(solve),
+            "s",
+            5.0,
+        ),
+        Metric("playground: learning-rate key → frame while training, p95", p95(lat), "ms", 50.0),
+    ]
+    return out
+
+
+def playground_scale(args: argparse.Namespace) -> list[Metric]:
+    """n concurrent playground sessions on a fresh server (outside Playwright's event loop)."""
+    import playground as pg
+
+    out = []
+    for row in pg.scale(args.scale, args.seconds):
+        n = int(row["sessions"])
+        log(f"playground × {n}: {row}")
+        big = n == max(args.scale)
+        fair = row["steps_per_s_min"] / row["steps_per_s_max"] if row["steps_per_s_max"] else 0.0
+        out += [
+            Metric(
+                f"playground × {n} sessions: frames per second, slowest session",
+                row["fps_min"],
+                "fps",
+                20.0 if big else None,
+                ">=",
+                note=f"epochs/s per session {row['steps_per_s_mean']:.0f}",
+            ),
+            Metric(
+                f"playground × {n} sessions: epochs/s, slowest ÷ fastest",
+                fair,
+                "×",
+                0.5 if big and n > 1 else None,
+                ">=",
+            ),
+            Metric(
+                f"playground × {n} sessions: server memory per session",
+                row["mb_per_session"],
+                "MB",
+                2.0 if big else None,
+            ),
+        ]
+    return out
+
+
 def live_compute(frames: int) -> list[Metric]:
     """gradient_descent in-process: step(1) + snapshot(since) + encode, as the server does."""
     import torch
@@ -349,6 +438,7 @@ def run(args: argparse.Namespace) -> tuple[list[Metric], dict[str, Any]]:
                     lambda p: live_fps(p, srv.url, args.seconds),
                     lambda p: page_weight(p, srv.url),
                 ]
+                metrics += playground_metrics(browser, srv.url, args)
                 for step in steps:
                     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
                     metrics += step(ctx.new_page())
@@ -357,6 +447,7 @@ def run(args: argparse.Namespace) -> tuple[list[Metric], dict[str, Any]]:
             metrics += instant_compute(srv.url, args.posts)
         finally:
             srv.stop()
+    metrics += playground_scale(args)
     metrics += live_compute(args.posts)
     return metrics, info
 
@@ -369,6 +460,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--presses", type=int, default=40, help="key presses on the instant sim")
     ap.add_argument("--seconds", type=float, default=5.0, help="how long the live sim plays")
     ap.add_argument("--posts", type=int, default=100, help="frames timed for server compute")
+    ap.add_argument(
+        "--tf-anchor",
+        default=str(ROOT.parent / "shared" / "anchors" / "tf-playground"),
+        help="the built TensorFlow Playground to compare the playground with",
+    )
+    ap.add_argument("--scale", type=int, nargs="*", default=[1, 10, 25, 50], help="sessions")
     args = ap.parse_args(argv)
     if not CHROMIUM.exists():
         print(f"Chromium not found at {CHROMIUM}; `make bench` installs Debian's chromium as root")

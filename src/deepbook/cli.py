@@ -61,6 +61,7 @@ def serve(
         # X-Forwarded-* are trusted only from the proxies named in the settings, never by default
         "proxy_headers": bool(settings.forwarded_allow_ips),
         "forwarded_allow_ips": settings.forwarded_allow_ips or "",
+        "ws_per_message_deflate": settings.ws_compression,
     }
     if workers == 1:
         from deepbook.web.app import create_app

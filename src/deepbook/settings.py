@@ -42,10 +42,18 @@ class Settings(BaseSettings):
     live_hidden_seconds: float = Field(60.0, gt=0)  # hidden for this long closes a session
     live_send_seconds: float = Field(5.0, gt=0)  # no ack (while visible) or no read: dropped
     # Compute (web/compute.py): worker threads, slices, and per-client CPU budgets (live + instant).
-    live_threads: int = Field(2, ge=1, le=64)  # live frames; a client uses one at a time
+    # live frames; a client uses one at a time. One: engines hold the GIL, and two threads fighting
+    # for it served 50 playing sessions 40 % fewer frames than one thread did (docs/performance.md)
+    live_threads: int = Field(1, ge=1, le=64)
     instant_threads: int = Field(2, ge=1, le=64)  # instant frames; a client uses one at a time
     compute_slice_ms: float = Field(5.0, gt=0)  # engine work between two turns of other clients
     max_frame_ms: float = Field(10.0, gt=0)  # engine CPU per played frame (fewer steps if slower)
+    # Under load the frame budget shrinks, so that every playing session keeps this many frames a
+    # second: each played frame may take 1 / (playing sessions × live_target_fps) × half of
+    # live_cpu (CPU seconds per second the live pool gets), and never less than one step.
+    live_target_fps: float = Field(30.0, gt=0)
+    live_cpu: float = Field(1.0, gt=0)  # one core: Python holds one lock for the engines
+    ws_compression: bool = False  # permessage-deflate on WebSockets: CPU per frame, for bytes
     max_step_ms: float = Field(500.0, gt=0)  # engine CPU per step request
     client_cpu_share: float = Field(0.5, gt=0)  # CPU s/s one client may use (cookie mode)
     client_cpu_burst: float = Field(3.0, gt=0)  # CPU seconds one client may use at once

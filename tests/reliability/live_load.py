@@ -58,16 +58,27 @@ class Seen:
     """What one session saw: arrival times of played frames, errors, how it ended."""
 
     frames: list[float] = field(default_factory=list)
+    steps: list[tuple[float, int]] = field(default_factory=list)  # (when, engine step) if played
     errors: list[str] = field(default_factory=list)
     closed: int | None = None
 
     def fps(self, t0: float, t1: float) -> float:
         return sum(t0 <= t < t1 for t in self.frames) / (t1 - t0)
 
+    def steps_per_second(self, t0: float, t1: float) -> float:
+        """Engine steps per second between t0 and t1 (0 if fewer than two frames fell there)."""
+        inside = [(t, n) for t, n in self.steps if t0 <= t < t1]
+        if len(inside) < 2 or inside[-1][1] < inside[0][1]:  # none, or a reset in between
+            return 0.0
+        return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
 
-async def browser(base: str, host: str, until: float, seen: Seen, params: Any = None) -> None:
-    """Play gradient_descent like a browser: ack each frame at the next display tick."""
-    url = base.replace("http://", "ws://") + URL_LIVE
+
+async def browser(
+    base: str, host: str, until: float, seen: Seen, params: Any = None, sim: str = ""
+) -> None:
+    """Play a live sim (gradient_descent unless `sim` names one) like a browser: ack each frame at
+    the next display tick. `seen.steps` gets the engine's step at each played frame."""
+    url = base.replace("http://", "ws://") + (f"/ws/sims/{sim}" if sim else URL_LIVE)
     async with websockets.connect(url, local_addr=(host, 0), max_size=2**22) as ws:
         await ws.send(json.dumps({"type": "start", "params": params or {}}))
         await ws.send(json.dumps({"type": "play"}))
@@ -83,6 +94,7 @@ async def browser(base: str, host: str, until: float, seen: Seen, params: Any = 
             meta = meta_of(msg)
             if meta["playing"]:
                 seen.frames.append(now)
+                seen.steps.append((now, meta["step"]))
             if meta["done"]:  # the run is over: start again
                 await ws.send(json.dumps({"type": "reset"}))
                 await ws.send(json.dumps({"type": "play"}))
@@ -202,16 +214,27 @@ async def fairness(
     }
 
 
-async def scaling(base: str, n: int, seconds: float) -> dict[str, float]:
-    """n browser sessions, each from its own address; frames per second of each."""
+async def scaling(
+    base: str, n: int, seconds: float, sim: str = "", params: Any = None
+) -> dict[str, float]:
+    """n browser sessions, each from its own address; frames and engine steps per second of
+    each (the steps over the same window), and their spread."""
     t0 = time.perf_counter()
     start, until = t0 + 1.0, t0 + 1.0 + seconds
     seen = [Seen() for _ in range(n)]
     await asyncio.gather(
-        *(browser(base, f"127.0.0.{10 + i}", until, s) for i, s in enumerate(seen))
+        *(browser(base, f"127.0.0.{10 + i}", until, s, params, sim) for i, s in enumerate(seen))
     )
     fps = [s.fps(start, until) for s in seen]
-    return {"sessions": n, "fps_mean": statistics.mean(fps), "fps_min": min(fps)}
+    sps = [s.steps_per_second(start, until) for s in seen]
+    return {
+        "sessions": n,
+        "fps_mean": statistics.mean(fps),
+        "fps_min": min(fps),
+        "steps_per_s_mean": statistics.mean(sps),
+        "steps_per_s_min": min(sps),
+        "steps_per_s_max": max(sps),
+    }
 
 
 class RawClient:
@@ -285,6 +308,7 @@ def _main() -> int:
     ap.add_argument("what", choices=["fairness", "scaling"])
     ap.add_argument("counts", nargs="*", type=int, default=[1, 10, 25, 50])
     ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--sim", default="", help="the live sim to scale (gradient_descent)")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--heavy", type=int, default=2, help="client A's heavy instant loops")
     ap.add_argument("--env", action="append", default=[], help="DEEPBOOK_X=value for the server")
@@ -298,7 +322,7 @@ def _main() -> int:
                     print(asyncio.run(fairness(srv.url, 6, args.seconds, 2.0, args.heavy)))
             else:
                 for n in args.counts:
-                    print(asyncio.run(scaling(srv.url, n, args.seconds)), flush=True)
+                    print(asyncio.run(scaling(srv.url, n, args.seconds, args.sim)), flush=True)
         finally:
             srv.stop()
     return 0

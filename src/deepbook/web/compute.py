@@ -188,6 +188,8 @@ class Pool:
     _workers: int = 0
     _idle: int = 0
     _served: int = 0
+    # live sessions seen playing, with when (kept by the sessions, on the event loop)
+    playing: dict[int, float] = field(default_factory=dict)
 
     def waiting(self, key: str) -> int:
         """Units of `key` queued, not yet running."""

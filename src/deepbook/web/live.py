@@ -228,7 +228,7 @@ class Session:
         s = self.settings
         params, reset = "params" in want, "reset" in want
         steps: int | None = 0
-        cap = s.max_frame_ms / 1000
+        cap = self.frame_budget()
         if reset:
             steps = 0
         elif self.step_n:
@@ -239,6 +239,19 @@ class Session:
         plan = Plan(self.values, params, reset, steps, cap, self.playing, self.seq + 1)
         plan.commands, self.commands = self.commands, []
         return plan
+
+    def frame_budget(self) -> float:
+        """Engine CPU seconds a played frame may take now: `max_frame_ms` while few sessions
+        play, less as more do (see `Settings.live_target_fps`); at least one step is taken."""
+        s, now = self.settings, time.monotonic()
+        playing = self.pool.playing  # oldest first
+        if self.playing:
+            playing.pop(id(self), None)
+            playing[id(self)] = now
+        while playing and next(iter(playing.values())) < now - 1.0:
+            del playing[next(iter(playing))]  # not seen playing for a second
+        share = s.live_cpu / 2 / (max(1, len(playing)) * s.live_target_fps)
+        return min(s.max_frame_ms / 1000, share)
 
     def unit(self, plan: Plan) -> tuple[bytes, bool] | None:
         """Advance the plan by one slice on a worker: (frame, done) when finished, else None."""
@@ -269,6 +282,7 @@ class Session:
             left = deadline - time.perf_counter()
             if left <= 0:
                 return None  # other sessions take their turn
+            left = min(left, plan.cap - plan.spent)
             n = min(plan.steps, max(1, int(left / self.step_cost))) if self.step_cost else 1
             t0, c0 = time.perf_counter(), time.thread_time()
             sim.step(n)
