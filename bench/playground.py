@@ -58,6 +58,7 @@ SAME = {  # TF Playground's configuration in our parameters, and no limit within
     "speed": "max",
 }
 ROOT_SEL = f'[data-key="{PG}"]'
+NO_LIMIT = {"epoch_limit": 50_000}  # the defaults otherwise: no run ends within the measurement
 
 # frames drawn: a requestAnimationFrame counter in TF Playground (it draws one epoch per frame);
 # data-frame (the contract's count of pictures drawn) in ours
@@ -215,8 +216,17 @@ def key_while_training(browser: Any, base: str, presses: int) -> list[float]:
     return lat
 
 
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (the engine processes), in MB."""
+    kids = []
+    for tasks in Path(f"/proc/{pid}/task").glob("*/children"):
+        kids += [int(k) for k in tasks.read_text().split()]
+    return live_load.rss_mb(pid) + sum(tree_rss_mb(k) for k in kids)
+
+
 def scale(counts: list[int], seconds: float) -> list[dict[str, float]]:
-    """n browser-like sessions at the defaults on a fresh server (cookie mode: a class)."""
+    """n browser-like sessions at the defaults (no epoch limit) on a fresh server in cookie mode
+    (a class: one engine process per core); memory counts the server and its engine processes."""
     import tempfile
 
     rows = []
@@ -226,20 +236,20 @@ def scale(counts: list[int], seconds: float) -> list[dict[str, float]]:
         )
         try:
             pid = srv.proc.pid
-            time.sleep(1.0)
+            time.sleep(4.0)  # the engine processes load every live sim once (torch included)
             for n in counts:
-                idle = live_load.rss_mb(pid)
+                idle = tree_rss_mb(pid)
                 peak: list[float] = []
 
                 async def probe(until: float, box: list[float] = peak) -> None:
                     while time.perf_counter() < until:
                         await asyncio.sleep(0.5)
-                        box.append(live_load.rss_mb(pid))
+                        box.append(tree_rss_mb(pid))
 
                 async def both(n: int = n) -> dict[str, float]:
                     until = time.perf_counter() + 1.0 + seconds
                     row, _ = await asyncio.gather(
-                        live_load.scaling(srv.url, n, seconds, PG), probe(until)
+                        live_load.scaling(srv.url, n, seconds, PG, NO_LIMIT), probe(until)
                     )
                     return row
 

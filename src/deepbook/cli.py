@@ -69,7 +69,11 @@ def serve(
         uvicorn.run(create_app(settings), **common)
         return
     # Several processes: each builds its app from the environment, so pass the settings there.
-    os.environ.update(settings_env(settings.model_copy(update={"open_browser": False})))
+    # Each worker runs its own sessions' engines unless engine processes are asked for.
+    update: dict[str, Any] = {"open_browser": False}
+    if settings.live_processes is None:
+        update["live_processes"] = 0
+    os.environ.update(settings_env(settings.model_copy(update=update)))
     uvicorn.run("deepbook.web.app:app_from_env", factory=True, workers=workers, **common)
 
 
@@ -77,6 +81,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """The settings as DEEPBOOK_* environment variables (lists and paths as JSON / text)."""
     out = {}
     for name, value in settings.model_dump(mode="json").items():
+        if value is None:
+            continue  # the default
         text = json.dumps(value) if isinstance(value, list | dict | bool) else str(value)
         out[f"DEEPBOOK_{name.upper()}"] = text
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     # live_cpu (CPU seconds per second the live pool gets), and never less than one step.
     live_target_fps: float = Field(30.0, gt=0)
     live_cpu: float = Field(1.0, gt=0)  # one core: Python holds one lock for the engines
+    # Engine processes for live sessions (web/engines.py): None is 0 for a laptop's one learner
+    # (single mode) and the number of cores in cookie mode (a class).
+    live_processes: int | None = Field(None, ge=0, le=64)
     ws_compression: bool = False  # permessage-deflate on WebSockets: CPU per frame, for bytes
     max_step_ms: float = Field(500.0, gt=0)  # engine CPU per step request
     client_cpu_share: float = Field(0.5, gt=0)  # CPU s/s one client may use (cookie mode)
@@ -63,3 +67,10 @@ class Settings(BaseSettings):
     allowed_hosts: list[str] = ["127.0.0.1", "localhost", "[::1]"]  # "*": any host
     allowed_origins: list[str] = []  # extra origins allowed to post (same origin always is)
     forwarded_allow_ips: str = ""  # proxy addresses whose X-Forwarded-* uvicorn trusts
+
+    @property
+    def engine_processes(self) -> int:
+        """How many engine processes live sessions use (0: engines run in the server)."""
+        if self.live_processes is not None:
+            return self.live_processes
+        return 0 if self.learner_mode == "single" else os.cpu_count() or 1

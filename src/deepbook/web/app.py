@@ -30,6 +30,7 @@ from deepbook.settings import Settings
 from deepbook.sims import REGISTRY, Loaded
 from deepbook.store import make_engine, make_sessionmaker, migrate
 from deepbook.web import api, learners, live, pages
+from deepbook.web.compute import compute_of
 from deepbook.web.security import Guard
 
 HERE = Path(__file__).parent
@@ -106,10 +107,13 @@ def create_app(settings: Settings) -> FastAPI:
             asyncio.to_thread(migrate, engine), asyncio.to_thread(load_sims)
         )
         app.state.sessionmaker = make_sessionmaker(engine)
+        compute = compute_of(app.state, settings)
+        compute.start_processes(settings)
         app.state.ready = True
         if settings.open_browser:
             threading.Thread(target=open_browser, args=(settings,), daemon=True).start()
         yield
+        compute.close()
         engine.dispose()
 
     # No /docs or /redoc: FastAPI's would load Swagger UI from a CDN, and no page of ours loads

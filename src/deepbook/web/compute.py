@@ -22,14 +22,23 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from starlette.requests import HTTPConnection
 
 from deepbook.settings import Settings
 from deepbook.web.learners import signed_learner
 
+if TYPE_CHECKING:
+    from deepbook.web.engines import EngineProcess
+
 T = TypeVar("T")
+_unit = threading.local()  # CPU a pool unit had done elsewhere (an engine process), in seconds
+
+
+def report_cpu(seconds: float) -> None:
+    """Charge the running unit with CPU time it used outside this thread (a process's)."""
+    _unit.cpu = getattr(_unit, "cpu", 0.0) + seconds
 
 
 @dataclass(frozen=True)
@@ -261,13 +270,13 @@ class Pool:
         """Run one job (unless its caller left), charge its CPU time, hand back the outcome."""
         result: Any = None
         error: BaseException | None = None
-        cpu = time.thread_time()
+        cpu, _unit.cpu = time.thread_time(), 0.0
         if not job.cancelled:
             try:
                 result = job.fn()
             except Exception as e:  # handed to the caller, who decides what it means
                 error = e
-        cpu = time.thread_time() - cpu
+        cpu = time.thread_time() - cpu + _unit.cpu
         self.budgets.charge(job.key, cpu)
         with self._cond:
             self._running.discard(job.key)
@@ -285,11 +294,35 @@ class Pool:
 
 @dataclass
 class Compute:
-    """The live and instant pools of one app, sharing one budget per client."""
+    """The live and instant pools of one app, sharing one budget per client, and the engine
+    processes (`web/engines.py`) with a live pool each, if live engines run in processes."""
 
     live: Pool
     instant: Pool
     budgets: Budgets
+    processes: list[tuple[EngineProcess, Pool]] = field(default_factory=list)
+
+    def start_processes(self, settings: Settings) -> None:
+        """Spawn the engine processes the settings ask for (none on a laptop)."""
+        from deepbook.web.engines import EngineProcess
+
+        for i in range(settings.engine_processes - len(self.processes)):
+            pool = Pool(f"live-{i}", 1, self.budgets)
+            self.processes.append((EngineProcess(settings), pool))
+
+    def live_place(self) -> tuple[Pool, EngineProcess | None]:
+        """Where a new live session's engine runs: the engine process with the fewest sessions
+        (and its pool), or this process's live pool. The caller counts the session there."""
+        if not self.processes:
+            return self.live, None
+        proc, pool = min(self.processes, key=lambda pp: pp[0].sessions)
+        return pool, proc
+
+    def close(self) -> None:
+        """Stop the engine processes."""
+        for proc, _ in self.processes:
+            proc.close()
+        self.processes.clear()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Compute:

@@ -39,9 +39,10 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from deepbook.settings import Settings
-from deepbook.sims import Commands, LiveSim, Loaded, ParamError, commands_of, encode
-from deepbook.web.compute import Bucket, Client, Pool, client_of, compute_of
+from deepbook.sims import Loaded, ParamError, commands_of
+from deepbook.web.compute import Bucket, Client, Pool, client_of, compute_of, report_cpu
 from deepbook.web.compute import Registry as Registry  # app.py makes one per app
+from deepbook.web.engines import Engine, EngineProcess, Plan, error_json, new_session_id
 
 router = APIRouter()
 log = logging.getLogger("deepbook.live")
@@ -71,34 +72,13 @@ def _shown(raw: object) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def _error(detail: str, param: str | None = None, command: str | None = None) -> str:
-    """An error message (ASCII JSON: lone surrogates in a detail cannot break the send)."""
-    msg = {"type": "error", "detail": detail, "param": param}
-    if command:
-        msg["command"] = command
-    return json.dumps(msg)
+_error = error_json
 
 
 def _whole(value: object, name: str, lo: int, hi: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
         raise Refused(f"{name} must be a whole number from {lo} to {hi}, got {_shown(value)}", name)
     return value
-
-
-@dataclass
-class Plan:
-    """What one frame does: fixed on the event loop, carried out in slices on a worker."""
-
-    values: Any
-    params: bool  # new values: update in place if only hot ones changed, else rebuild
-    reset: bool
-    steps: int | None  # None: one frame's worth (`steps_per_frame`)
-    cap: float  # CPU seconds the steps may take
-    playing: bool
-    seq: int
-    commands: list[dict[str, Any]] = field(default_factory=list)  # carried out before the steps
-    replies: list[str] = field(default_factory=list)  # the commands' replies, sent before the frame
-    spent: float = 0.0
 
 
 @dataclass
@@ -126,15 +106,14 @@ class Session:
     slowed: bool = False  # told to slow down since the last accepted message
     last_msg: float = field(default_factory=time.monotonic)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
-    # the engine; used by one worker unit at a time
-    sim: LiveSim[Any] | None = None
-    built: Any = None  # the values the engine runs with
-    shown: int | None = None  # the engine step of the last frame sent; None: send everything
-    step_cost: float = 0.0  # seconds per engine step (wall clock), a running average
+    # the engine: here (used by one pool unit at a time), or in an engine process
+    process: EngineProcess | None = None
+    sid: int = field(default_factory=new_session_id)
 
     def __post_init__(self) -> None:
         s = self.settings
         self.actions = ACTIONS + commands_of(self.loaded.spec.make)
+        self.engine = Engine(self.loaded, s.compute_slice_ms / 1000)
         self.messages = Bucket(s.max_messages_per_second, s.max_messages_per_second)
         self.frames = Bucket(s.max_frames_per_second, 2)
 
@@ -255,56 +234,11 @@ class Session:
 
     def unit(self, plan: Plan) -> tuple[bytes, bool] | None:
         """Advance the plan by one slice on a worker: (frame, done) when finished, else None."""
-        deadline = time.perf_counter() + self.settings.compute_slice_ms / 1000
-        if plan.params or self.sim is None:
-            hot = self.sim is not None and self.loaded.spec.params.only_hot(self.built, plan.values)
-            if hot:
-                assert self.sim is not None
-                self.sim.update(plan.values)
-            else:
-                self.sim, self.shown, plan.steps, plan.reset = (
-                    self.loaded.engine(plan.values),
-                    None,
-                    0,
-                    False,
-                )
-            self.built, plan.params = plan.values, False
-        sim = self.sim
-        if plan.reset:
-            sim.reset()
-            self.shown, plan.reset = None, False
-        for msg in plan.commands:
-            plan.replies.append(self.command(sim, msg))
-        plan.commands = []
-        if plan.steps is None:
-            plan.steps = sim.steps_per_frame
-        while plan.steps > 0 and not sim.done:
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                return None  # other sessions take their turn
-            left = min(left, plan.cap - plan.spent)
-            n = min(plan.steps, max(1, int(left / self.step_cost))) if self.step_cost else 1
-            t0, c0 = time.perf_counter(), time.thread_time()
-            sim.step(n)
-            dt = time.thread_time() - c0
-            cost = max((time.perf_counter() - t0) / n, 1e-7)  # wall time: others wait for it
-            self.step_cost = cost if not self.step_cost else 0.7 * self.step_cost + 0.3 * cost
-            plan.spent += dt
-            plan.steps = 0 if plan.spent >= plan.cap else plan.steps - n
-        frame = sim.snapshot(self.shown)
-        self.shown = sim.steps
-        frame.meta |= {"seq": plan.seq, "playing": plan.playing and not sim.done}
-        return encode(frame), sim.done
-
-    @staticmethod
-    def command(sim: LiveSim[Any], msg: dict[str, Any]) -> str:
-        """Carry out one command on the engine: its reply, or the refusal, as JSON text."""
-        assert isinstance(sim, Commands)
-        try:
-            reply = sim.command(msg)
-        except ParamError as e:
-            return _error(str(e), e.name, msg["type"])
-        return json.dumps(reply if reply is not None else {"type": msg["type"], "done": True})
+        if self.process is None:
+            return self.engine.unit(plan)
+        out, cpu = self.process.unit(self.sid, self.loaded.spec.id, plan)
+        report_cpu(cpu)
+        return out
 
     async def compute(self, plan: Plan) -> tuple[bytes, bool]:
         """Carry out a plan slice by slice, in this client's fair turns on the live pool."""
@@ -479,8 +413,14 @@ async def live_session(ws: WebSocket, sim_id: str) -> None:
         await ws.send_text(_error(refusal))
         await ws.close(code=CLOSE_LATER)
         return
+    pool, process = compute_of(ws.app.state, settings).live_place()
+    session = Session(loaded, settings, client, pool, process=process)
+    if process:
+        process.sessions += 1
     try:
-        pool = compute_of(ws.app.state, settings).live
-        await _serve(ws, Session(loaded, settings, client, pool))
+        await _serve(ws, session)
     finally:
         registry.release(client)
+        if process:
+            process.sessions -= 1
+            process.gone.append(session.sid)  # its engine goes with the process's next unit
