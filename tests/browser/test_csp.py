@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from deepbook.content import load_course
+from deepbook.models import MODELS
 from deepbook.settings import Settings
 from deepbook.sims import REGISTRY
 
@@ -17,6 +18,8 @@ PAGES = [
     "/glossary",
     *(f"/chapters/{c.slug}" for c in load_course(Settings().content_dir).chapters),
     *(f"/sims/{sim_id}" for sim_id in REGISTRY),
+    "/models",
+    *(f"/models/{name}" for name in MODELS),
     "/chapters/no-such-chapter",
 ]
 

@@ -26,6 +26,9 @@ from threadpoolctl import threadpool_limits
 
 from deepbook import __version__
 from deepbook.content import check, load_course
+from deepbook.models import MODELS
+from deepbook.models.shipped import Model
+from deepbook.models.shipped import load as load_model
 from deepbook.settings import Settings
 from deepbook.sims import REGISTRY, Loaded
 from deepbook.store import make_engine, make_sessionmaker, migrate
@@ -77,6 +80,11 @@ def load_sims() -> dict[str, Loaded[Any, Any]]:
     return sims
 
 
+def load_models() -> dict[str, Model]:
+    """Every shipped model, checked against its card (the server does not start without them)."""
+    return {name: load_model(name) for name in MODELS}
+
+
 def open_browser(settings: Settings) -> None:
     """Open the contents page once the server accepts connections (uvicorn binds after start-up)."""
     deadline = time.monotonic() + 15
@@ -125,6 +133,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.course = course
     app.state.ready = False
     app.state.sims = {}
+    app.state.models = load_models()  # ModelError (naming the file and the remedy) if one is bad
+    app.state.model_views = {}
     app.state.live = live.Registry(settings)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.globals["version"] = __version__

@@ -16,6 +16,7 @@ from deepbook.sims.base import AnySpec
 from deepbook.sims.params import GROUPS, Param
 from deepbook.store import chapter_progress, latest_answers, record_answer, sims_used
 from deepbook.web.deps import CourseDep, DbDep, TemplatesDep, learner
+from deepbook.web.model_view import model_view
 
 router = APIRouter(default_response_class=HTMLResponse)
 SlugPath = Annotated[str, Path(examples=["backpropagation"])]  # examples for /openapi.json
@@ -175,4 +176,32 @@ def sim_page(
     ch = course.chapter(spec.chapter)
     return templates.TemplateResponse(
         request, "sim_page.html", {"sim": view, "ch": ch, "course": course}
+    )
+
+
+@router.get("/models")
+def models_index(request: Request, templates: TemplatesDep) -> Any:
+    """The shipped models, each with its held-out accuracy."""
+    models = request.app.state.models
+    return templates.TemplateResponse(
+        request, "models.html", {"models": [models[k] for k in sorted(models)]}
+    )
+
+
+@router.get("/models/{name}")
+def model_page(
+    name: Annotated[str, Path(examples=["digits_cnn"])],
+    request: Request,
+    templates: TemplatesDep,
+) -> Any:
+    """A model's card: recipe, data, training curve, accuracy and confusion matrix recomputed
+    from the shipped weights, and the held-out images it gets most confidently wrong."""
+    model = request.app.state.models.get(name)
+    if model is None:
+        raise HTTPException(404, f"no model {name[:64]!r}")
+    views = request.app.state.model_views
+    if name not in views:
+        views[name] = model_view(model)
+    return templates.TemplateResponse(
+        request, "model.html", {"view": views[name], "card": model.card}
     )

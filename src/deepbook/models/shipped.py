@@ -1,0 +1,96 @@
+"""The trained models that ship inside the package, loaded once by the server.
+
+`shipped/` holds, for each model `deepbook train` made: `<name>.safetensors` (the weights),
+`<name>.card.json` (how it was made and how well it scores) and the held-out sample of its data
+set (`<data>_test.npz`). `load(name)` reads the card, checks the weights' sha256 against it and
+builds the network: a missing or altered file is a `ModelError` naming the file and the command
+that makes it again, so the server refuses to start rather than show a wrong model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+from torch import nn
+
+from deepbook.models import MODELS
+
+SHIPPED = Path(__file__).resolve().parent / "shipped"
+
+
+class ModelError(Exception):
+    """A shipped model that cannot be used; the message names the file and what to run."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """A loaded model: the network (eval mode), its card and its held-out sample."""
+
+    name: str
+    net: nn.Sequential
+    card: dict[str, Any]
+    images: np.ndarray  # the held-out sample, (N, 28, 28) uint8
+    labels: np.ndarray  # (N,) uint8
+
+    @property
+    def classes(self) -> list[str]:
+        names: list[str] = self.card["data"]["classes"]
+        return names
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """Class probabilities (N, 10) for uint8 or [0, 1] float images (N, 28, 28)."""
+        x = torch.from_numpy(np.asarray(images, dtype=np.float32))
+        if np.asarray(images).dtype == np.uint8:
+            x = x / 255.0
+        with torch.no_grad():
+            probs = torch.softmax(self.net(x[:, None]), dim=1)
+        out: np.ndarray = probs.numpy()
+        return out
+
+
+def _remedy(name: str) -> str:
+    return (
+        f"run `deepbook data {MODELS[name].data}` and "
+        f"`deepbook train {name} --out {SHIPPED}` to make it again"
+    )
+
+
+def load(name: str, folder: Path = SHIPPED) -> Model:
+    """A shipped model, checked against its card (ModelError if missing or altered)."""
+    if name not in MODELS:
+        raise ModelError(f"no model {name!r}; known: {', '.join(MODELS)}")
+    card_path = folder / f"{name}.card.json"
+    if not card_path.exists():
+        raise ModelError(f"{card_path} is missing; {_remedy(name)}")
+    try:
+        card = json.loads(card_path.read_text())
+    except ValueError as e:
+        raise ModelError(f"{card_path} is not valid JSON ({e}); {_remedy(name)}") from None
+    weights = folder / card["weights"]
+    if not weights.exists():
+        raise ModelError(f"{weights} is missing; {_remedy(name)}")
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    if digest != card["weights_sha256"]:
+        raise ModelError(
+            f"{weights} does not match its card (sha256 {digest[:12]}…, the card says "
+            f"{card['weights_sha256'][:12]}…); {_remedy(name)}"
+        )
+    net = MODELS[name].build()
+    try:
+        net.load_state_dict(load_file(str(weights)))
+    except Exception as e:
+        raise ModelError(f"{weights} cannot be loaded ({e}); {_remedy(name)}") from None
+    net.eval()
+    sample = folder / card["sample"]["file"]
+    if not sample.exists():
+        raise ModelError(f"{sample} is missing; {_remedy(name)}")
+    with np.load(sample) as z:
+        images, labels = z["images"], z["labels"]
+    return Model(name, net, card, images, labels)
