@@ -101,11 +101,12 @@ def check(
     """Validate all content; exit 1 with a list of problems if any."""
     from deepbook.content import check as check_content
     from deepbook.content import load_course
+    from deepbook.models import MODELS
     from deepbook.sims import REGISTRY
 
     root = content or Settings().content_dir
     course = load_course(root)
-    problems = check_content(course, REGISTRY)
+    problems = check_content(course, REGISTRY, MODELS)
     if problems:
         typer.echo(f"{len(problems)} problem(s) in {root}:", err=True)
         for p in problems:

@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from deepbook.content import SLUGS, check, load_course
+from deepbook.models import MODELS
 from deepbook.settings import Settings
 from deepbook.sims import REGISTRY
 
@@ -14,7 +15,7 @@ COURSE = load_course(Settings().content_dir)  # DEEPBOOK_CONTENT_DIR may point e
 
 
 def test_the_shipped_content_has_no_problems():
-    assert check(COURSE, REGISTRY) == []
+    assert check(COURSE, REGISTRY, MODELS) == []
     slugs = [c.slug for c in COURSE.chapters]
     assert {"neurons-and-layers", "backpropagation"} <= set(slugs)
     assert slugs == [s for s in SLUGS if s in slugs]  # in course order
@@ -164,7 +165,7 @@ def test_keyed_embeds_presets_and_preset_links_load_and_pass(tmp_path):
         - a paper
     """)
     course = load_course(_write(tmp_path, body=body))
-    assert check(course, REGISTRY) == []
+    assert check(course, REGISTRY, MODELS) == []
     sims = [s for s in course.chapters[0].segments if s.kind == "sim"]
     assert [(s.sim, s.key, s.preset) for s in sims] == [
         ("activations", "activations", ()),

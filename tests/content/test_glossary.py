@@ -80,7 +80,8 @@ def test_broken_glossaries_and_links_are_reported(tmp_path):
     used = [{"term": "weight", "definition": "w"}, {"term": "unused", "definition": "u"}]
     body = textwrap.dedent("""
         A weight. See [a](/chapters/backpropagation), [b](/chapters/nope), [c](/glossary#term-x),
-        [d](/sims/activations), [e](/chapters/neurons-and-layers#summary) and [f](/elsewhere).
+        [d](/sims/activations), [e](/chapters/neurons-and-layers#summary), [f](/elsewhere),
+        [g](/models/digits_cnn), [h](/models) and [i](/models/resnet).
     """)
     _chapter(tmp_path, "02-neurons-and-layers", "neurons-and-layers", 2, body, used)
     _chapter(
@@ -91,12 +92,14 @@ def test_broken_glossaries_and_links_are_reported(tmp_path):
         "Hi weight.",
         [{"term": "weight", "definition": "again"}, {"term": "bad"}],
     )
-    problems = "\n".join(check(load_course(tmp_path), REGISTRY))
+    problems = "\n".join(check(load_course(tmp_path), REGISTRY, ["digits_cnn"]))
     assert "term 'unused' (neurons-and-layers) is never used" in problems
     assert "entry 2: needs a term and a definition" in problems
     assert "link to /chapters/nope does not resolve" in problems
     assert "link to /glossary#term-x does not resolve" in problems
     assert "link to /elsewhere does not resolve" in problems
+    assert "link to /models/resnet does not resolve" in problems
+    assert "/models/digits_cnn does" not in problems and "/models does" not in problems
     for fine in ("/chapters/backpropagation ", "/sims/activations", "#summary"):
         assert f"{fine} does not" not in problems
 

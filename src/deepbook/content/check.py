@@ -27,9 +27,12 @@ class _Spec(Protocol):
     params: _Params
 
 
-def check(course: Course, sims: Mapping[str, Any] | Iterable[str]) -> list[str]:
+def check(
+    course: Course, sims: Mapping[str, Any] | Iterable[str], models: Iterable[str] = ()
+) -> list[str]:
     """Every problem found, as readable lines; empty when the content is sound. With specs (the
-    registry), embed presets and preset links are validated against each sim's parameters."""
+    registry), embed presets and preset links are validated against each sim's parameters;
+    `models` are the model cards links may point to (/models/<name>)."""
     specs: Mapping[str, _Spec] = sims if isinstance(sims, Mapping) else {}
     known = set(sims)
     problems = list(course.problems)
@@ -63,7 +66,7 @@ def check(course: Course, sims: Mapping[str, Any] | Iterable[str]) -> list[str]:
     problems += [f"duplicate question prompt: {p!r}" for p, n in prompts.items() if n > 1]
     slugs = Counter(c.slug for c in course.chapters)
     problems += [f"chapter id {s!r} is used {n} times" for s, n in slugs.items() if n > 1]
-    return problems + check_glossary(course) + check_links(course, known)
+    return problems + check_glossary(course) + check_links(course, known, set(models))
 
 
 def _values(spec: _Spec, key: str, pairs: Iterable[tuple[str, str]], what: str) -> list[str]:
@@ -129,8 +132,9 @@ def check_glossary(course: Course) -> list[str]:
     return problems
 
 
-def check_links(course: Course, sims: set[str]) -> list[str]:
-    """Every internal link in a chapter resolves: chapters (and headings), glossary, sims."""
+def check_links(course: Course, sims: set[str], models: set[str] | None = None) -> list[str]:
+    """Every internal link in a chapter resolves: chapters (and headings), glossary, sims, model
+    cards."""
     anchors = {c.slug: {a for a, _ in c.sections} | {"questions"} for c in course.chapters}
     terms = {f"term-{t.id}" for t in course.glossary}
     problems = []
@@ -144,6 +148,8 @@ def check_links(course: Course, sims: set[str]) -> list[str]:
                 ok = not anchor or anchor in terms
             elif parts[0] == "sims" and len(parts) == 2:
                 ok = parts[1] in sims and not anchor
+            elif parts[0] == "models" and len(parts) <= 2:
+                ok = len(parts) == 1 or parts[1] in (models or set())
             else:
                 ok = False
             if not ok:

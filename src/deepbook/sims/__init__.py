@@ -23,6 +23,7 @@ MODULES = {
     "activations": "deepbook.sims.activations",
     "gradient_descent": "deepbook.sims.gradient_descent",
     "playground": "deepbook.sims.playground",
+    "cnn_flow": "deepbook.sims.cnn_flow",
 }
 
 

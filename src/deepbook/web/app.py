@@ -104,7 +104,7 @@ def create_app(settings: Settings) -> FastAPI:
     # between sessions (the playground's maps stalled for 20-240 ms with two BLAS threads).
     threadpool_limits(settings.torch_threads, user_api="blas")
     course = load_course(settings.content_dir)
-    problems = check(course, REGISTRY)
+    problems = check(course, REGISTRY, MODELS)
     if problems:
         raise RuntimeError("content has problems:\n  " + "\n  ".join(problems))
 
