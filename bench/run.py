@@ -33,6 +33,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 import live_server  # noqa: E402  (shared with the browser tests)
 
+sys.path.insert(0, str(ROOT / "tests" / "reliability"))
+import live_load  # noqa: E402
+
 CHROMIUM, CHROMIUM_ARGS = live_server.CHROMIUM, live_server.CHROMIUM_ARGS
 
 
@@ -188,6 +191,44 @@ def unsupervised_latency(page: Any, base: str, presses: int) -> list[Metric]:
     return out
 
 
+INSTRUMENT_STROKE = """(sel) => {
+    const root = document.querySelector(sel), pad = root.querySelector("[data-role=draw]");
+    window.__bench = { lat: [], t0: null };
+    pad.addEventListener("pointermove", (ev) => {
+        if (ev.buttons && window.__bench.t0 === null) window.__bench.t0 = performance.now();
+    }, true);
+    new MutationObserver(() => {
+        const b = window.__bench;
+        if (b.t0 !== null) { b.lat.push(performance.now() - b.t0); b.t0 = null; }
+    }).observe(root, { attributes: true, attributeFilter: ["data-frame"] });
+}"""
+
+
+def stroke_latency(page: Any, base: str, moves: int) -> list[Metric]:
+    """cnn_flow: pointer moves of a stroke on the pad → the next drawn frame (all maps, the
+    probabilities and the close-up redrawn), timed in the page; a zigzag of `moves` moves."""
+    page.goto(f"{base}/sims/cnn_flow?cnn_flow.source=drawing")
+    root = '[data-key="cnn_flow"]'
+    page.wait_for_function(f"() => document.querySelector('{root}').dataset.frame >= 1")
+    page.evaluate(INSTRUMENT_STROKE, root)
+    box = page.locator(f"{root} [data-role=draw]").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.2)
+    page.mouse.down()
+    for i in range(moves):
+        x = box["x"] + box["width"] * (0.3 + 0.4 * (i % 2))
+        y = box["y"] + box["height"] * (0.2 + 0.6 * i / moves)
+        page.mouse.move(x, y, steps=2)
+        page.wait_for_function("n => window.__bench.lat.length >= n", arg=i + 1)
+    page.mouse.up()
+    lat: list[float] = page.evaluate("window.__bench.lat")
+    log(f"cnn_flow: {len(lat)} stroke moves, p50 {p50(lat):.1f} ms, p95 {p95(lat):.1f} ms")
+    return [
+        Metric("cnn_flow: stroke → maps and prediction drawn, p50", p50(lat), "ms"),
+        Metric("cnn_flow: stroke → maps and prediction drawn, p95", p95(lat), "ms", 50.0),
+    ]
+
+
 INSTRUMENT_CLICKS = """([sel, target]) => {
     const root = document.querySelector(sel), el = document.querySelector(target);
     window.__bench = { lat: [], t0: null };
@@ -251,6 +292,23 @@ def page_weight(page: Any, base: str) -> list[Metric]:
     note = ", ".join(f"{k} {v / 1024:.1f}" for k, v in sorted(by_kind.items()))
     log(f"page weight: {len(counted)} files, {total} bytes ({note} KB)")
     return [Metric("chapter page weight (HTML + JS + CSS)", total / 1024, "KB", 150.0, note=note)]
+
+
+def cnn_compute(base: str, posts: int) -> list[Metric]:
+    """cnn_flow's server compute + encode per frame (held-out digits in turn)."""
+    ms = []
+    for i in range(posts):
+        body = json.dumps({"sample": (i * 37) % 2000}).encode()
+        req = urllib.request.Request(
+            f"{base}/api/sims/cnn_flow",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            r.read()
+            ms.append(float(r.headers["X-Compute-Ms"]))
+    return [Metric("cnn_flow: server inference + encode per frame, p95", p95(ms), "ms", 5.0)]
 
 
 def instant_compute(base: str, posts: int) -> list[Metric]:
@@ -437,6 +495,7 @@ def run(args: argparse.Namespace) -> tuple[list[Metric], dict[str, Any]]:
                     lambda p: unsupervised_latency(p, srv.url, args.presses),
                     lambda p: live_fps(p, srv.url, args.seconds),
                     lambda p: page_weight(p, srv.url),
+                    lambda p: stroke_latency(p, srv.url, args.presses),
                 ]
                 metrics += playground_metrics(browser, srv.url, args)
                 for step in steps:
@@ -445,6 +504,15 @@ def run(args: argparse.Namespace) -> tuple[list[Metric], dict[str, Any]]:
                     ctx.close()
                 browser.close()
             metrics += instant_compute(srv.url, args.posts)
+            metrics += cnn_compute(srv.url, args.posts)
+            metrics.append(
+                Metric(
+                    "server memory, every model and sim loaded (RSS)",
+                    live_load.rss_mb(srv.proc.pid),
+                    "MB",
+                    600.0,
+                )
+            )
         finally:
             srv.stop()
     metrics += playground_scale(args)

@@ -26,5 +26,6 @@ MODELS = {
         batch=128,
         augment=0.5,
         target=0.90,
+        hierarchy=True,
     ),
 }

@@ -29,6 +29,7 @@ from torch import nn
 
 from deepbook.models import nets
 from deepbook.models.data import SOURCES, ImageSet, arrays_sha256, held_out_sample
+from deepbook.models.hierarchy import probes, top_patches
 
 Progress = Callable[[int, dict[str, float]], None]  # (epoch done, its figures)
 
@@ -47,6 +48,8 @@ class Recipe:
     augment: float = 1.5  # rotations up to 0.3·augment rad, shifts ±augment px, zoom ±0.1·augment
     seed: int = 0
     target: float = 0.0  # held-out accuracy the shipped model must reach
+    hierarchy: bool = False  # also measure what each layer knows (models/hierarchy.py)
+    probe_images: int = 5000  # training images the linear probes learn from
 
     def build(self) -> nn.Sequential:
         net: nn.Sequential = getattr(nets, self.net)()
@@ -173,6 +176,13 @@ def _train(
         },
     }
     net.eval()
+    if recipe.hierarchy:
+        pick = np.random.default_rng([recipe.seed, 3]).permutation(len(xtr))[: recipe.probe_images]
+        card["probes"] = probes(net, (xtr[pick], ytr[pick]), (xte, yte), recipe.seed)
+        card["probes_note"] = (
+            f"logistic regression on {len(pick):,} training images' features, "
+            f"scored on the {len(xte):,} held-out images"
+        )
     return net, card
 
 
@@ -180,7 +190,9 @@ def weights_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def save(net: nn.Module, card: dict[str, Any], data: ImageSet, folder: Path) -> tuple[Path, Path]:
+def save(
+    net: nn.Sequential, card: dict[str, Any], data: ImageSet, folder: Path
+) -> tuple[Path, Path]:
     """Write <name>.safetensors, <name>.card.json (with the weights' sha256) and the held-out
     sample the sims use, <data>_test.npz (with its accuracy in the card), into folder."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -192,6 +204,8 @@ def save(net: nn.Module, card: dict[str, Any], data: ImageSet, folder: Path) -> 
     sample = folder / f"{data.name}_test.npz"
     np.savez_compressed(sample, images=images, labels=labels)
     accuracy, _ = evaluate(net, *tensors(images, labels))
+    if card["recipe"]["hierarchy"]:  # the sample's images that each unit likes best
+        card = card | {"top_patches": top_patches(net, tensors(images, labels)[0])}
     card = card | {
         "weights": weights.name,
         "weights_sha256": weights_sha256(weights),

@@ -24,6 +24,7 @@ MODULES = {
     "gradient_descent": "deepbook.sims.gradient_descent",
     "playground": "deepbook.sims.playground",
     "cnn_flow": "deepbook.sims.cnn_flow",
+    "feature_hierarchy": "deepbook.sims.feature_hierarchy",
 }
 
 

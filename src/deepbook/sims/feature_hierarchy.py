@@ -1,0 +1,139 @@
+"""Chapter 0's feature hierarchy, from a CNN deepbook trained on clothing photographs.
+
+For a chosen layer of the shipped `fashion_cnn` (four conv blocks): every channel's nine favourite
+held-out image patches, each cropped to what the unit can see (its receptive field: 3, 8, 18, 38
+pixels), so edges and strokes show at block 1 and parts and whole garments deeper up; the first
+layer's filters as pixel kernels; and, for a picked image, every channel's activation map. Two
+measured facts come with the pictures: each layer's receptive field (computed from the layers) and
+how linearly the class can be read from each layer's output (the card's linear probes).
+The patches were chosen by `deepbook train fashion_cnn` (they are in the card); the maps and the
+kernels come from the shipped weights at each request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from deepbook.models import shipped
+from deepbook.models.hierarchy import activations
+from deepbook.models.nets import stages
+from deepbook.sims.base import SimSpec
+from deepbook.sims.frames import Frame
+from deepbook.sims.params import Choice, Int, Params, param
+
+LAYERS = (("1", "Block 1"), ("2", "Block 2"), ("3", "Block 3"), ("4", "Block 4"))
+SIDE = 28
+
+
+@dataclass(frozen=True)
+class Settings:
+    """feature_hierarchy's parameters."""
+
+    layer: str = param(
+        Choice(
+            "Layer",
+            options=LAYERS,
+            default="1",
+            group="model",
+            help="Which conv block's units to look at (after its ReLU).",
+        )
+    )
+    image: int = param(
+        Int(
+            "Held-out image",
+            min=0,
+            max=999,
+            default=0,
+            group="data",
+            help="A held-out photograph (never trained on) whose activation maps are shown.",
+        )
+    )
+
+
+PARAMS = Params(Settings)
+
+
+def crop(image: np.ndarray, r0: int, c0: int, r1: int, c1: int, size: int) -> np.ndarray:
+    """The window of the image, centred in a size × size square (black where it was clipped)."""
+    out = np.zeros((size, size), dtype=np.uint8)
+    h, w = r1 - r0, c1 - c0
+    top, left = (size - h) // 2, (size - w) // 2
+    out[top : top + h, left : left + w] = image[r0:r1, c0:c1]
+    return out
+
+
+def compute(v: Settings, model: shipped.Model) -> Frame:
+    """Patches, kernels, the picked image's maps and the probes, for one layer."""
+    block = int(v.layer)
+    card = model.card
+    info = {s.name: s for s in stages(model.net)}
+    layer = card["top_patches"][block - 1]
+    field = int(layer["receptive_field"])
+    size = min(field, SIDE)
+    channels = layer["channels"]
+    patches = np.stack(
+        [
+            np.stack([crop(model.images[i], r0, c0, r1, c1, size) for i, r0, c0, r1, c1, _ in rows])
+            for rows in channels
+        ]
+    )
+    peaks = np.array([[r[5] for r in rows] for rows in channels], dtype=np.float32)
+    x = torch.from_numpy(model.images[v.image : v.image + 1].astype(np.float32) / 255.0)[:, None]
+    maps = activations(model.net, x, f"relu{block}")[0].numpy()
+    top = float(maps.max()) or 1.0
+    arrays: dict[str, np.ndarray] = {
+        "patches": patches,
+        "peaks": peaks,
+        "image": model.images[v.image],
+        "maps": np.rint(maps / top * 255).astype(np.uint8),
+    }
+    if block == 1:
+        conv1 = model.net.get_submodule("conv1")
+        assert isinstance(conv1, torch.nn.Conv2d)
+        arrays["kernels"] = conv1.weight.detach()[:, 0].numpy().astype(np.float32)
+    probs = model.predict(model.images[v.image : v.image + 1])[0]
+    classes = model.classes
+    meta: dict[str, Any] = {
+        "layer": block,
+        "receptive_field": field,
+        "channels": len(channels),
+        "dead": [k for k, rows in enumerate(channels) if rows[0][5] <= 0],
+        "map_max": top,
+        "shape": list(info[f"relu{block}"].shape),
+        "layers": [
+            {
+                "layer": int(lay["layer"][4:]),
+                "receptive_field": lay["receptive_field"],
+                "channels": len(lay["channels"]),
+            }
+            for lay in card["top_patches"]
+        ],
+        "probes": card["probes"],
+        "probes_note": card.get("probes_note", ""),
+        "image_label": classes[int(model.labels[v.image])],
+        "image_prediction": classes[int(probs.argmax())],
+        "image_confidence": float(probs.max()),
+        "test_accuracy": card["test_accuracy"],
+    }
+    return Frame(meta=meta, arrays=arrays)
+
+
+def setup() -> shipped.Model:
+    """The shipped clothing CNN, its card (patches, probes) and its 1,000 held-out images."""
+    return shipped.load("fashion_cnn")
+
+
+SPEC = SimSpec(
+    id="feature_hierarchy",
+    title="What each layer learns",
+    chapter="why-learning",
+    summary="See which image patches excite each layer of a trained CNN, from edges to garments.",
+    params=PARAMS,
+    kind="instant",
+    compute=compute,
+    setup=setup,
+)
