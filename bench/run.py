@@ -294,37 +294,32 @@ def page_weight(page: Any, base: str) -> list[Metric]:
     return [Metric("chapter page weight (HTML + JS + CSS)", total / 1024, "KB", 150.0, note=note)]
 
 
-def cnn_compute(base: str, posts: int) -> list[Metric]:
-    """cnn_flow's server compute + encode per frame (held-out digits in turn)."""
+def compute_ms(base: str, sim: str, bodies: list[dict[str, Any]]) -> list[float]:
+    """The server's compute + encode time (its X-Compute-Ms header) of one frame per body."""
     ms = []
-    for i in range(posts):
-        body = json.dumps({"sample": (i * 37) % 2000}).encode()
+    for body in bodies:
         req = urllib.request.Request(
-            f"{base}/api/sims/cnn_flow",
-            data=body,
+            f"{base}/api/sims/{sim}",
+            data=json.dumps(body).encode(),
             headers={"Content-Type": "application/json"},
             method="POST",
         )
         with urllib.request.urlopen(req, timeout=10) as r:
             r.read()
             ms.append(float(r.headers["X-Compute-Ms"]))
+    return ms
+
+
+def cnn_compute(base: str, posts: int) -> list[Metric]:
+    """cnn_flow's server compute + encode per frame (held-out digits in turn)."""
+    ms = compute_ms(base, "cnn_flow", [{"sample": (i * 37) % 2000} for i in range(posts)])
     return [Metric("cnn_flow: server inference + encode per frame, p95", p95(ms), "ms", 5.0)]
 
 
 def instant_compute(base: str, posts: int) -> list[Metric]:
-    """Server-side compute + encode time of an activations frame (X-Compute-Ms header)."""
-    ms = []
-    for i in range(posts):
-        body = json.dumps({"probe": round(-5 + 10 * i / posts, 2)}).encode()
-        req = urllib.request.Request(
-            f"{base}/api/sims/activations",
-            data=body,
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(req, timeout=10) as r:
-            r.read()
-            ms.append(float(r.headers["X-Compute-Ms"]))
+    """Server-side compute + encode time of an activations frame, for probes across the range."""
+    bodies = [{"probe": round(-5 + 10 * i / posts, 2)} for i in range(posts)]
+    ms = compute_ms(base, "activations", bodies)
     return [
         Metric("activations: server compute per frame, p50", p50(ms), "ms"),
         Metric("activations: server compute per frame, p95", p95(ms), "ms"),
