@@ -25,6 +25,7 @@ MODULES = {
     "playground": "deepbook.sims.playground",
     "cnn_flow": "deepbook.sims.cnn_flow",
     "feature_hierarchy": "deepbook.sims.feature_hierarchy",
+    "excite_unit": "deepbook.sims.excite_unit",
 }
 
 
