@@ -105,3 +105,30 @@ def test_the_registry_is_lazy_and_one_engine_imports_only_what_it_needs():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "ok"
+
+
+def test_serve_refuses_to_start_with_an_altered_model(tmp_path):
+    """A weights file that does not match its card: a clear message naming the file and what
+    to run, exit 1, no traceback."""
+    import shutil
+
+    from deepbook.models.shipped import SHIPPED
+
+    models = tmp_path / "models"
+    shutil.copytree(SHIPPED, models)
+    weights = models / "digits_cnn.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-8] + b"\0" * 8)
+    env = {**__import__("os").environ, "DEEPBOOK_MODELS_DIR": str(models)}
+    r = run(
+        "serve", "--no-open", "--port", "0", "--db", f"sqlite:///{tmp_path / 'x.db'}", env=env
+    )
+    assert r.returncode == 1
+    assert "deepbook cannot start:" in r.stderr and "digits_cnn.safetensors" in r.stderr
+    assert "deepbook train digits_cnn" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_train_and_data_refuse_unknown_names():
+    r = run("train", "resnet50")
+    assert r.returncode == 2 and "no model 'resnet50'; known: digits_cnn" in r.stderr
+    r = run("data", "cifar10", "--dest", "/nonexistent-never-written")
+    assert r.returncode == 1 and "no data set 'cifar10'" in r.stderr

@@ -1,6 +1,6 @@
 """The trained models that ship inside the package, loaded once by the server.
 
-`shipped/` holds, for each model `deepbook train` made: `<name>.safetensors` (the weights),
+`shipped/` (or the folder DEEPBOOK_MODELS_DIR names) holds, for each model `deepbook train` made: `<name>.safetensors` (the weights),
 `<name>.card.json` (how it was made and how well it scores) and the held-out sample of its data
 set (`<data>_test.npz`). `load(name)` reads the card, checks the weights' sha256 against it and
 builds the network: a missing or altered file is a `ModelError` naming the file and the command
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,13 @@ from torch import nn
 from deepbook.models import MODELS
 
 SHIPPED = Path(__file__).resolve().parent / "shipped"
+
+
+def models_dir() -> Path:
+    """Where the server reads models: DEEPBOOK_MODELS_DIR (e.g. what `deepbook train --out`
+    wrote), else the package's own shipped/."""
+    env = os.environ.get("DEEPBOOK_MODELS_DIR")
+    return Path(env) if env else SHIPPED
 
 
 class ModelError(Exception):
@@ -62,8 +70,9 @@ def _remedy(name: str) -> str:
     )
 
 
-def load(name: str, folder: Path = SHIPPED) -> Model:
+def load(name: str, folder: Path | None = None) -> Model:
     """A shipped model, checked against its card (ModelError if missing or altered)."""
+    folder = folder or models_dir()
     if name not in MODELS:
         raise ModelError(f"no model {name!r}; known: {', '.join(MODELS)}")
     card_path = folder / f"{name}.card.json"
