@@ -119,9 +119,7 @@ def test_serve_refuses_to_start_with_an_altered_model(tmp_path):
     weights = models / "digits_cnn.safetensors"
     weights.write_bytes(weights.read_bytes()[:-8] + b"\0" * 8)
     env = {**__import__("os").environ, "DEEPBOOK_MODELS_DIR": str(models)}
-    r = run(
-        "serve", "--no-open", "--port", "0", "--db", f"sqlite:///{tmp_path / 'x.db'}", env=env
-    )
+    r = run("serve", "--no-open", "--port", "0", "--db", f"sqlite:///{tmp_path / 'x.db'}", env=env)
     assert r.returncode == 1
     assert "deepbook cannot start:" in r.stderr and "digits_cnn.safetensors" in r.stderr
     assert "deepbook train digits_cnn" in r.stderr and "Traceback" not in r.stderr

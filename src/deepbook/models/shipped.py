@@ -2,9 +2,10 @@
 
 `shipped/` (or the folder DEEPBOOK_MODELS_DIR names) holds, for each model `deepbook train`
 made: `<name>.safetensors` (the weights), `<name>.card.json` (how it was made and how well it
-scores) and the held-out sample of its data set (`<data>_test.npz`). `load(name)` reads the card, checks the weights' sha256 against it and
-builds the network: a missing or altered file is a `ModelError` naming the file and the command
-that makes it again, so the server refuses to start rather than show a wrong model.
+scores) and the held-out sample of its data set (`<data>_test.npz`). `load(name)` reads the
+card, checks the weights' sha256 against it and builds the network: a missing or altered file
+is a `ModelError` naming the file and the command that makes it again, so the server refuses to
+start rather than show a wrong model.
 """
 
 from __future__ import annotations
