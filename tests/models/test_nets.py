@@ -31,6 +31,18 @@ def test_receptive_fields_follow_the_formula():
     assert deep["flatten"] is None
 
 
+def test_the_window_is_where_the_gradient_reaches_with_padding():
+    """Block 2 of the padded clothing CNN: the cell (7, 7) sees input rows and columns 11–18."""
+    net = nets.fashion_cnn()
+    linear = torch.nn.Sequential(net.conv1, torch.nn.AvgPool2d(2), net.conv2)
+    x = torch.rand(1, 1, 28, 28, requires_grad=True)
+    linear(x)[0, :, 7, 7].sum().backward()
+    rows, cols = torch.nonzero(x.grad[0, 0], as_tuple=True)
+    got = [int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1]
+    assert got == nets.window(net, "conv2", 7, 7) == [11, 19, 11, 19]
+    assert nets.window(net, "relu4", 1, 1) == [0, 28, 0, 28]  # clipped to the image
+
+
 def test_a_receptive_field_is_what_the_gradient_reaches():
     """The input pixels that can change one output cell of conv2 form an 8×8 square. (ReLU and
     max-pool pass gradients to only some pixels; with them left out, or made average pooling of

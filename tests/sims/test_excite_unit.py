@@ -29,10 +29,10 @@ def test_only_pixels_inside_the_receptive_field_change(loaded):
     before = sim.x.copy()
     sim.step(50)
     changed = np.argwhere(np.abs(sim.x - before) > 1e-9)
-    field = sim.snapshot().meta["receptive_field"]  # 8 px around the centre cell's window
-    assert len(changed) > 0
-    span = changed.max(axis=0) - changed.min(axis=0) + 1
-    assert (span <= field).all()
+    r0, r1, c0, c1 = sim.snapshot().meta["window"]  # the centre cell's 8 × 8 field
+    assert (r1 - r0, c1 - c0) == (8, 8) and len(changed) > 0
+    assert changed[:, 0].min() >= r0 and changed[:, 0].max() < r1
+    assert changed[:, 1].min() >= c0 and changed[:, 1].max() < c1
     assert sim.history[-1] > sim.history[0]
 
 

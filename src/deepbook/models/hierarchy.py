@@ -8,7 +8,7 @@ make that a number and a picture, computed by `deepbook train` and shipped in th
   on held-out images: how linearly the class can be read from what that layer computes.
 - **Top patches.** For every channel of every block (after ReLU), the held-out images whose
   activation peaks highest, each with the window of the input that the peak cell sees (its
-  receptive field, clipped to the image), at most one patch per image.
+  receptive field placed exactly, clipped to the image), at most one patch per image.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from torch import nn
 
-from deepbook.models.nets import stages
+from deepbook.models.nets import stages, window
 
 TOP = 9
 
@@ -75,9 +74,8 @@ def top_patches(net: nn.Sequential, x: torch.Tensor, top: int = TOP) -> list[dic
     for b in block_names(net):
         name = f"relu{b}"
         acts = activations(net, x, name)  # (N, C, H, W)
-        _, c, h, w = acts.shape
+        _, c, _, w = acts.shape
         field = info[name].receptive_field or side
-        stride = side // h if side % h == 0 else side / h
         flat = acts.flatten(2)
         peak, where = flat.max(dim=2)  # (N, C)
         channels = []
@@ -86,11 +84,7 @@ def top_patches(net: nn.Sequential, x: torch.Tensor, top: int = TOP) -> list[dic
             rows = []
             for i in best.tolist():
                 r, col = divmod(int(where[i, ch]), w)
-                cy, cx = (r + 0.5) * stride, (col + 0.5) * stride
-                r0 = int(np.clip(round(cy - field / 2), 0, side))
-                c0 = int(np.clip(round(cx - field / 2), 0, side))
-                r1 = int(np.clip(round(cy + field / 2), 0, side))
-                c1 = int(np.clip(round(cx + field / 2), 0, side))
+                r0, r1, c0, c1 = window(net, name, r, col, side)
                 rows.append([i, r0, c0, r1, c1, round(float(peak[i, ch]), 4)])
             channels.append(rows)
         out.append({"layer": name, "receptive_field": field, "channels": channels})

@@ -81,3 +81,26 @@ def stages(net: nn.Sequential, side: int = SIDE) -> list[Stage]:
             field = rf if x.dim() == 4 else None
             out.append(Stage(name, kind, tuple(x.shape[1:]), params, field))
     return out
+
+
+def window(net: nn.Sequential, stage: str, row: int, col: int, side: int = SIDE) -> list[int]:
+    """The input pixels [r0, r1) × [c0, c1) that the output cell (row, col) of `stage` can see:
+    its receptive field placed exactly (padding and strides followed back), clipped to the image."""
+
+    def first(v: object) -> int:
+        """A layer's size as one number (square kernels, equal strides and padding)."""
+        n = v[0] if isinstance(v, tuple) else v
+        assert isinstance(n, int), f"padding {v!r} is not a number of pixels"
+        return n
+
+    layers: list[tuple[int, int, int]] = []
+    for name, layer in net.named_children():
+        if isinstance(layer, nn.Conv2d | nn.MaxPool2d):
+            layers.append((first(layer.kernel_size), first(layer.stride), first(layer.padding)))
+        if name == stage:
+            break
+    r0, r1, c0, c1 = row, row, col, col  # inclusive, in the stage's coordinates
+    for k, s, p in reversed(layers):
+        r0, r1 = r0 * s - p, r1 * s - p + k - 1
+        c0, c1 = c0 * s - p, c1 * s - p + k - 1
+    return [max(0, r0), min(side, r1 + 1), max(0, c0), min(side, c1 + 1)]

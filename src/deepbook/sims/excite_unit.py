@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from deepbook.models import MODELS, shipped
-from deepbook.models.nets import stages
+from deepbook.models.nets import stages, window
 from deepbook.sims.base import SimSpec
 from deepbook.sims.frames import Frame
 from deepbook.sims.optim import Adam
@@ -94,6 +94,7 @@ class Excite:
         info = {s.name: s for s in stages(model.net)}[f"relu{v.layer}"]
         self.field = int(info.receptive_field or 28)
         self.cell = (info.shape[1] // 2, info.shape[2] // 2)
+        self.window = window(model.net, f"relu{v.layer}", *self.cell)  # [r0, r1, c0, c1)
         self.reset()
 
     def reset(self) -> None:
@@ -152,6 +153,7 @@ class Excite:
             "best_held_out": best_real[0][5],
             "receptive_field": self.field,
             "cell": list(self.cell),
+            "window": self.window,
             "max_steps": MAX_STEPS,
             "prediction": self.model.classes[int(probs.argmax())],
             "confidence": float(probs.max()),

@@ -29,9 +29,9 @@ export function mount(root, ctx) {
     c2d.imageSmoothingEnabled = false;
     c2d.drawImage(off, x0, 0, s, s);
     // the receptive field around the unit's cell (centre of its map), clipped to the image
-    const f = Math.min(28, meta.receptive_field), px = s / 28, r0 = Math.max(0, 14 - f / 2), r1 = Math.min(28, 14 + f / 2);
+    const [r0, r1, c0, c1] = meta.window, px = s / 28;
     c2d.strokeStyle = c.get("--focus"); c2d.lineWidth = 2; c2d.setLineDash([5, 4]);
-    c2d.strokeRect(x0 + r0 * px, r0 * px, (r1 - r0) * px, (r1 - r0) * px);
+    c2d.strokeRect(x0 + c0 * px + 1, r0 * px + 1, (c1 - c0) * px - 2, (r1 - r0) * px - 2);
     c2d.setLineDash([]);
   });
   curve.setDraw((c2d, w, h, c) => {
@@ -52,7 +52,7 @@ export function mount(root, ctx) {
     meta = m; image = frame.arrays.image.data;
     const gain = m.best_held_out > 0 ? ` (${fmt(m.activation / m.best_held_out)} × the best held-out photo's ${fmt(m.best_held_out)})` : "";
     facts.textContent = `Step ${m.step} of ${m.max_steps}: activation ${fmt(m.activation)}${gain}. `
-      + `Only the ${Math.min(28, m.receptive_field)} × ${Math.min(28, m.receptive_field)} pixels inside the dashed square can change it. `
+      + `Only the ${m.window[1] - m.window[0]} × ${m.window[3] - m.window[2]} pixels inside the dashed square can change it. `
       + `The whole network calls the picture "${m.prediction}" (${(100 * m.confidence).toFixed(0)} %).`;
     root.dataset.activation = m.activation.toFixed(4);
     picture.redraw(); curve.redraw();
