@@ -28,5 +28,5 @@ def test_choosing_a_layer_shows_its_receptive_field(page: Any) -> None:
         )
         assert page.get_attribute(ROOT, "data-receptive-field") == field
         assert not page.locator(f"{ROOT} .fh-kernels").is_visible()
-        assert f"Block {layer}:" in (page.text_content(f"{ROOT} .fh-facts") or "")
+        assert f"Block {layer} of 4:" in (page.text_content(f"{ROOT} .fh-facts") or "")
     page.wait_for_function("() => location.href.includes('feature_hierarchy.layer=4')")

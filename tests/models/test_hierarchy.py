@@ -27,6 +27,8 @@ def test_the_cards_probes_rise_with_depth(fashion):
         "pool4",
     ]
     assert accs == sorted(accs) and accs[-1] - accs[0] >= 0.05
+    digits = [p["accuracy"] for p in shipped.load("digits_cnn").card["probes"]]
+    assert len(digits) == 3 and digits == sorted(digits)
 
 
 def test_probes_recomputed_on_a_small_sample_rise_too(fashion):

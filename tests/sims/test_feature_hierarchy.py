@@ -16,10 +16,20 @@ def sim():
     return SPEC.load()
 
 
-@pytest.mark.parametrize("layer", ["1", "2", "3", "4"])
-def test_each_layer_shows_its_units_patches_and_maps(sim, layer):
-    model = sim.resources
-    f = sim.run({"layer": layer, "image": 17})
+@pytest.mark.parametrize(
+    ("network", "layer"),
+    [
+        ("fashion_cnn", "1"),
+        ("fashion_cnn", "2"),
+        ("fashion_cnn", "3"),
+        ("fashion_cnn", "4"),
+        ("digits_cnn", "1"),
+        ("digits_cnn", "2"),
+    ],
+)
+def test_each_layer_shows_its_units_patches_and_maps(sim, network, layer):
+    model = sim.resources[network]
+    f = sim.run({"network": network, "layer": layer, "image": 17})
     field = {s.name: s.receptive_field for s in stages(model.net)}[f"relu{layer}"]
     assert f.meta["receptive_field"] == field
     C = f.meta["channels"]
@@ -32,7 +42,8 @@ def test_each_layer_shows_its_units_patches_and_maps(sim, layer):
     np.testing.assert_array_equal(
         patch[top : top + r1 - r0, left : left + c1 - c0], model.images[i][r0:r1, c0:c1]
     )
-    x = tensors(model.images[17:18], model.labels[17:18])[0]
+    i = 17 * (len(model.images) // 1000)  # digits: every other held-out image
+    x = tensors(model.images[i : i + 1], model.labels[i : i + 1])[0]
     maps = activations(model.net, x, f"relu{layer}")[0].numpy()
     got = f.arrays["maps"].astype(np.float64) / 255 * f.meta["map_max"]
     np.testing.assert_allclose(got, maps, atol=f.meta["map_max"] / 255)
@@ -42,7 +53,7 @@ def test_each_layer_shows_its_units_patches_and_maps(sim, layer):
 def test_the_probes_and_the_image_verdict_come_along(sim):
     f = sim.run({"image": 3})
     assert f.meta["probes"][0]["layer"] == "input"
-    assert f.meta["image_label"] in sim.resources.classes
+    assert f.meta["image_label"] in sim.resources["fashion_cnn"].classes
     assert 0 < f.meta["image_confidence"] <= 1
 
 
@@ -51,3 +62,5 @@ def test_bad_input_is_refused_with_its_bounds(sim):
         sim.run({"layer": "5"})
     with pytest.raises(ParamError, match="image: must be between 0 and 999"):
         sim.run({"image": 1000})
+    with pytest.raises(ParamError, match="layer: must be from 1 to 2 for digits_cnn"):
+        sim.run({"network": "digits_cnn", "layer": "3"})

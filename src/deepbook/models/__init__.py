@@ -16,6 +16,7 @@ MODELS = {
         data="mnist",
         epochs=30,
         target=0.985,
+        hierarchy=True,
     ),
     "fashion_cnn": Recipe(
         name="fashion_cnn",

@@ -1,6 +1,7 @@
-"""Chapter 0's feature hierarchy, from a CNN deepbook trained on clothing photographs.
+"""Chapter 0's feature hierarchy, from the CNNs deepbook trained: clothing photographs and digits.
 
-For a chosen layer of the shipped `fashion_cnn` (four conv blocks): every channel's nine favourite
+For a chosen layer of the shipped `fashion_cnn` (four conv blocks) or `digits_cnn` (two): every
+channel's nine favourite
 held-out image patches, each cropped to what the unit can see (its receptive field: 3, 8, 18, 38
 pixels), so edges and strokes show at block 1 and parts and whole garments deeper up; the first
 layer's filters as pixel kernels; and, for a picked image, every channel's activation map. Two
@@ -23,16 +24,29 @@ from deepbook.models.hierarchy import activations
 from deepbook.models.nets import stages
 from deepbook.sims.base import SimSpec
 from deepbook.sims.frames import Frame
-from deepbook.sims.params import Choice, Int, Params, param
+from deepbook.sims.params import Choice, Int, ParamError, Params, param
 
 LAYERS = (("1", "Block 1"), ("2", "Block 2"), ("3", "Block 3"), ("4", "Block 4"))
+NETWORKS = (("fashion_cnn", "Clothing photos (Fashion-MNIST)"), ("digits_cnn", "Digits (MNIST)"))
+BLOCKS = {"fashion_cnn": 4, "digits_cnn": 2}
+PICKS = 1000  # held-out images to pick from: all 1,000 clothing photos, every other digit
 SIDE = 28
+Models = dict[str, shipped.Model]
 
 
 @dataclass(frozen=True)
 class Settings:
     """feature_hierarchy's parameters."""
 
+    network: str = param(
+        Choice(
+            "Network",
+            options=NETWORKS,
+            default="fashion_cnn",
+            group="model",
+            help="Which trained network: four blocks on clothing, or two on digits.",
+        )
+    )
     layer: str = param(
         Choice(
             "Layer",
@@ -46,12 +60,17 @@ class Settings:
         Int(
             "Held-out image",
             min=0,
-            max=999,
+            max=PICKS - 1,
             default=0,
             group="data",
-            help="A held-out photograph (never trained on) whose activation maps are shown.",
+            help="One of 1,000 held-out images (never trained on) whose activation maps are shown.",
         )
     )
+
+    def __post_init__(self) -> None:
+        blocks = BLOCKS[self.network]
+        if int(self.layer) > blocks:
+            raise ParamError("layer", f"must be from 1 to {blocks} for {self.network}")
 
 
 PARAMS = Params(Settings)
@@ -66,8 +85,9 @@ def crop(image: np.ndarray, r0: int, c0: int, r1: int, c1: int, size: int) -> np
     return out
 
 
-def compute(v: Settings, model: shipped.Model) -> Frame:
+def compute(v: Settings, models: Models) -> Frame:
     """Patches, kernels, the picked image's maps and the probes, for one layer."""
+    model = models[v.network]
     block = int(v.layer)
     card = model.card
     info = {s.name: s for s in stages(model.net)}
@@ -82,23 +102,26 @@ def compute(v: Settings, model: shipped.Model) -> Frame:
         ]
     )
     peaks = np.array([[r[5] for r in rows] for rows in channels], dtype=np.float32)
-    x = torch.from_numpy(model.images[v.image : v.image + 1].astype(np.float32) / 255.0)[:, None]
+    i = v.image * (len(model.images) // PICKS)  # the digits: every other one, all classes
+    x = torch.from_numpy(model.images[i : i + 1].astype(np.float32) / 255.0)[:, None]
     maps = activations(model.net, x, f"relu{block}")[0].numpy()
     top = float(maps.max()) or 1.0
     arrays: dict[str, np.ndarray] = {
         "patches": patches,
         "peaks": peaks,
-        "image": model.images[v.image],
+        "image": model.images[i],
         "maps": np.rint(maps / top * 255).astype(np.uint8),
     }
     if block == 1:
         conv1 = model.net.get_submodule("conv1")
         assert isinstance(conv1, torch.nn.Conv2d)
         arrays["kernels"] = conv1.weight.detach()[:, 0].numpy().astype(np.float32)
-    probs = model.predict(model.images[v.image : v.image + 1])[0]
+    probs = model.predict(model.images[i : i + 1])[0]
     classes = model.classes
     meta: dict[str, Any] = {
         "layer": block,
+        "network": v.network,
+        "blocks": BLOCKS[v.network],
         "receptive_field": field,
         "channels": len(channels),
         "dead": [k for k, rows in enumerate(channels) if rows[0][5] <= 0],
@@ -114,7 +137,7 @@ def compute(v: Settings, model: shipped.Model) -> Frame:
         ],
         "probes": card["probes"],
         "probes_note": card.get("probes_note", ""),
-        "image_label": classes[int(model.labels[v.image])],
+        "image_label": classes[int(model.labels[i])],
         "image_prediction": classes[int(probs.argmax())],
         "image_confidence": float(probs.max()),
         "test_accuracy": card["test_accuracy"],
@@ -122,9 +145,9 @@ def compute(v: Settings, model: shipped.Model) -> Frame:
     return Frame(meta=meta, arrays=arrays)
 
 
-def setup() -> shipped.Model:
-    """The shipped clothing CNN, its card (patches, probes) and its 1,000 held-out images."""
-    return shipped.load("fashion_cnn")
+def setup() -> Models:
+    """Both shipped CNNs, their cards (patches, probes) and their held-out images."""
+    return {name: shipped.load(name) for name in BLOCKS}
 
 
 SPEC = SimSpec(

@@ -157,10 +157,12 @@ export function mount(root, ctx) {
   function render(f) {
     frame = f;
     const m = f.meta, probe = m.probes.find((p) => p.layer === `pool${m.layer}`);
-    facts.textContent = `Block ${m.layer}: ${m.channels} units, each seeing ${m.receptive_field} × ${m.receptive_field} pixels of the 28 × 28 image`
-      + `${m.receptive_field >= 28 ? " (all of it)" : ""}. A linear classifier reads the garment from this block's output ${(100 * probe.accuracy).toFixed(1)} % of the time.`;
+    const what = m.network === "digits_cnn" ? "digit" : "garment";
+    facts.textContent = `Block ${m.layer} of ${m.blocks}: ${m.channels} units, each seeing ${m.receptive_field} × ${m.receptive_field} pixels of the 28 × 28 image`
+      + `${m.receptive_field >= 28 ? " (all of it)" : ""}. A linear classifier reads the ${what} from this block's output ${(100 * probe.accuracy).toFixed(1)} % of the time.`;
     probeNote.textContent = `Linear probes: ${m.probes_note}. The network itself: ${(100 * m.test_accuracy).toFixed(1)} %.`;
     kernelHead.hidden = kernelBox.hidden = m.layer !== 1;
+    kernelHead.textContent = `Block 1's ${f.arrays.kernels?.shape?.[0] ?? ""} filters (3 × 3 pixel weights: blue negative, orange positive)`;
     patchHead.textContent = `Each unit's nine favourite held-out patches, cropped to its ${m.receptive_field}-pixel receptive field`;
     mapHead.textContent = `The picked image through block ${m.layer}: every unit's activation map (${m.shape[1]} × ${m.shape[2]})`;
     imageNote.textContent = `${m.image_label}; the network says ${m.image_prediction} (${(100 * m.image_confidence).toFixed(0)} %)`;
