@@ -28,7 +28,13 @@ from safetensors.torch import save_file
 from torch import nn
 
 from deepbook.models import nets
-from deepbook.models.data import SOURCES, ImageSet, arrays_sha256, held_out_sample
+from deepbook.models.data import (
+    SOURCES,
+    SPLIT_SEED,
+    ImageSet,
+    arrays_sha256,
+    held_out_sample,
+)
 from deepbook.models.hierarchy import probes, top_patches
 
 Progress = Callable[[int, dict[str, float]], None]  # (epoch done, its figures)
@@ -160,6 +166,10 @@ def _train(
             "arrays_sha256": data.sha256,
             "train_images": len(xtr),
             "test_images": len(xte),
+            "split": (
+                f"{src.test_per_class} images per class held out, chosen by a permutation "
+                f"seeded with {SPLIT_SEED} (models/data.py); the rest for training"
+            ),
             "classes": list(data.classes),
         },
         "stages": [asdict(s) for s in nets.stages(net)],
