@@ -10,10 +10,10 @@ start rather than show a wrong model.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ from safetensors.torch import load_file
 from torch import nn
 
 from deepbook.models import MODELS
+from deepbook.models.data import file_sha256
+from deepbook.models.nets import Stage, stages
 
 SHIPPED = Path(__file__).resolve().parent / "shipped"
 
@@ -47,6 +49,11 @@ class Model:
     card: dict[str, Any]
     images: np.ndarray  # the held-out sample, (N, 28, 28) uint8
     labels: np.ndarray  # (N,) uint8
+
+    @cached_property
+    def stages(self) -> dict[str, Stage]:
+        """Every named stage's shape, parameters and receptive field (worked out once)."""
+        return {s.name: s for s in stages(self.net)}
 
     @property
     def classes(self) -> list[str]:
@@ -86,7 +93,7 @@ def load(name: str, folder: Path | None = None) -> Model:
     weights = folder / card["weights"]
     if not weights.exists():
         raise ModelError(f"{weights} is missing; {_remedy(name)}")
-    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    digest = file_sha256(weights)
     if digest != card["weights_sha256"]:
         raise ModelError(
             f"{weights} does not match its card (sha256 {digest[:12]}…, the card says "

@@ -11,12 +11,11 @@ training time, and the parameter count; `save` adds the weights' sha256 and writ
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from deepbook.models.data import (
     SPLIT_SEED,
     ImageSet,
     arrays_sha256,
+    file_sha256,
     held_out_sample,
 )
 from deepbook.models.hierarchy import probes, top_patches
@@ -196,10 +196,6 @@ def _train(
     return net, card
 
 
-def weights_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def save(
     net: nn.Sequential, card: dict[str, Any], data: ImageSet, folder: Path
 ) -> tuple[Path, Path]:
@@ -218,7 +214,7 @@ def save(
         card = card | {"top_patches": top_patches(net, tensors(images, labels)[0])}
     card = card | {
         "weights": weights.name,
-        "weights_sha256": weights_sha256(weights),
+        "weights_sha256": file_sha256(weights),
         "sample": {
             "file": sample.name,
             "images": len(labels),
@@ -229,8 +225,3 @@ def save(
     path = folder / f"{name}.card.json"
     path.write_text(json.dumps(card, indent=1) + "\n")
     return weights, path
-
-
-def quick(recipe: Recipe, epochs: int) -> Recipe:
-    """The same recipe for fewer epochs (tests)."""
-    return replace(recipe, epochs=epochs)

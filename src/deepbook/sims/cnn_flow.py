@@ -271,7 +271,7 @@ def compute(v: Settings, model: shipped.Model) -> Frame:
         "probs": probs.astype(np.float32),
     }
     info = []
-    for s in stages(model.net):
+    for s in model.stages.values():
         if s.name == "flatten":
             continue
         if s.name != "fc":

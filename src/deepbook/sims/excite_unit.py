@@ -33,7 +33,9 @@ CHANNELS = {
 }
 MAX_STEPS = 400
 BLUR = 0.25  # the share of the blurred picture mixed in each step, at full smoothness
-KERNEL = torch.tensor([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]) / 16
+KERNEL = (
+    torch.tensor([[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]], dtype=torch.float64) / 16
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class Excite:
         self.v, self.model = v, model
         names = [n for n, _ in model.net.named_children()]
         self.upto = model.net[: names.index(f"conv{v.layer}") + 1]  # up to the ReLU's input
-        info = {s.name: s for s in stages(model.net)}[f"relu{v.layer}"]
+        info = model.stages[f"relu{v.layer}"]
         self.field = int(info.receptive_field or 28)
         self.cell = (info.shape[1] // 2, info.shape[2] // 2)
         self.window = window(model.net, f"relu{v.layer}", *self.cell)  # [r0, r1, c0, c1)
@@ -132,8 +134,7 @@ class Excite:
             np.clip(self.x, 0.0, 1.0, out=self.x)
             self.steps += 1
             if self.v.prior:  # a slight blur: a quarter of the way towards the 3 × 3 average
-                kernel = KERNEL.double()[None, None]
-                blurred = F.conv2d(torch.from_numpy(self.x)[None, None], kernel, padding=1)
+                blurred = F.conv2d(torch.from_numpy(self.x)[None, None], KERNEL, padding=1)
                 mix = BLUR * self.v.prior
                 self.x = (1 - mix) * self.x + mix * blurred[0, 0].numpy()
             self.history.append(max(0.0, self.pre(self.x)))  # the unit's activation (after ReLU)

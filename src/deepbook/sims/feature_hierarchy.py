@@ -21,7 +21,6 @@ import torch
 
 from deepbook.models import shipped
 from deepbook.models.hierarchy import activations
-from deepbook.models.nets import stages
 from deepbook.sims.base import SimSpec
 from deepbook.sims.frames import Frame
 from deepbook.sims.params import Choice, Int, ParamError, Params, param
@@ -90,7 +89,7 @@ def compute(v: Settings, models: Models) -> Frame:
     model = models[v.network]
     block = int(v.layer)
     card = model.card
-    info = {s.name: s for s in stages(model.net)}
+    info = model.stages
     layer = card["top_patches"][block - 1]
     field = int(layer["receptive_field"])
     size = min(field, SIDE)

@@ -42,7 +42,8 @@ from deepbook.settings import Settings
 from deepbook.sims import Loaded, ParamError, commands_of
 from deepbook.web.compute import Bucket, Client, Pool, client_of, compute_of, report_cpu
 from deepbook.web.compute import Registry as Registry  # app.py makes one per app
-from deepbook.web.engines import Engine, EngineProcess, Plan, error_json, new_session_id
+from deepbook.web.engines import Engine, EngineProcess, Plan, new_session_id
+from deepbook.web.engines import error_json as _error
 
 router = APIRouter()
 log = logging.getLogger("deepbook.live")
@@ -70,9 +71,6 @@ def _shown(raw: object) -> str:
     except (RecursionError, ValueError):  # nested too deep; an int too long to print
         return f"a {type(raw).__name__}"
     return text if len(text) <= 40 else text[:37] + "…"
-
-
-_error = error_json
 
 
 def _whole(value: object, name: str, lo: int, hi: int) -> int:

@@ -70,3 +70,34 @@ export function valueImage(data, rows, cols, lut, alpha = 255) {
   }
   return img;
 }
+
+/** The grey table: value q ↦ (q, q, q). */
+export const GREYS = (() => {
+  const g = new Uint8ClampedArray(256 * 3);
+  for (let q = 0; q < 256; q++) g[3 * q] = g[3 * q + 1] = g[3 * q + 2] = q;
+  return g;
+})();
+
+/** A diverging table from the theme colour `neg` through the panel colour to `pos` (custom
+ *  property names), made again only when the theme's colours change: (colours) → table. */
+export function themeDiverging(neg, pos) {
+  let key = "", lut = null;
+  return (c) => {
+    const k = `${c.get(neg)}|${c.panel}|${c.get(pos)}`;
+    if (k !== key) { key = k; lut = diverging(rgb(c.get(neg)), rgb(c.panel), rgb(c.get(pos))); }
+    return lut;
+  };
+}
+
+/** Paint h × w uint8 values (starting at `offset`) through a 256-entry table into `canvas`
+ *  (resized to w × h; a new one if none is given), to draw from with drawImage. */
+export function planeCanvas(data, offset, h, w, lut, canvas = document.createElement("canvas")) {
+  if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+  const img = new ImageData(w, h), px = img.data;
+  for (let i = 0; i < h * w; i++) {
+    const q = 3 * data[offset + i];
+    px[4 * i] = lut[q]; px[4 * i + 1] = lut[q + 1]; px[4 * i + 2] = lut[q + 2]; px[4 * i + 3] = 255;
+  }
+  canvas.getContext("2d").putImageData(img, 0, 0);
+  return canvas;
+}

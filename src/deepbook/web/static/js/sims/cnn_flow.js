@@ -6,23 +6,18 @@
 //
 // Figures for outside tests, on the root with every drawn frame: data-prediction (0–9) and
 // data-confidence (0–1), absent while the pad is blank. The drawing surface is [data-role=draw].
-import { diverging, rgb } from "../lib/colormap.js";
+import { planeCanvas, rgb, themeDiverging } from "../lib/colormap.js";
 import { fmt } from "../lib/controls.js";
 import { font, makeCanvas } from "../lib/plot.js";
 import { encodePixels } from "../lib/pixels.js";
 import { readout } from "../lib/readout.js";
 import { instantSim } from "../lib/sim.js";
 import { drawingPad } from "./cnn_flow/pad.js";
+import { el } from "../lib/dom.js";
 
 const MAP_STAGES = ["input", "conv1", "relu1", "pool1", "conv2", "relu2", "pool2"];
 const GAP = 2;
 
-function el(tag, attrs = {}, text = "") {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text) e.textContent = text;
-  return e;
-}
 const num = (v) => (typeof v === "number" && Number.isFinite(v) ? fmt(v) : "–");
 const big = (n) => n.toLocaleString("en-US");
 const shapeText = (s) => s.join(" × ");
@@ -30,7 +25,7 @@ const shapeText = (s) => s.join(" × ");
 export function mount(root, ctx) {
   const stage = root.querySelector('[data-role="stage"]');
   stage.classList.add("cf-stage");
-  let frame = null, values = null, sim = null, lut = null, lutKey = "";
+  let frame = null, values = null, sim = null;
 
   // ---- input: the pad, the prepared input, the probabilities --------------------------------
   const top = el("div", { class: "cf-top" });
@@ -84,11 +79,8 @@ export function mount(root, ctx) {
   stage.append(top, flow, close, calc);
 
   // ---- colours --------------------------------------------------------------------------------
-  function table(c) {
-    const key = `${c.get("--series-sigmoid")}|${c.panel}|${c.get("--series-tanh")}`;
-    if (key !== lutKey) { lutKey = key; lut = diverging(rgb(c.get("--series-sigmoid")), rgb(c.panel), rgb(c.get("--series-tanh"))); }
-    return lut;
-  }
+  const table = themeDiverging("--series-sigmoid", "--series-tanh");
+  const off = document.createElement("canvas"); // one scratch plane, drawn from at once
 
   // ---- maps -----------------------------------------------------------------------------------
   function mapsOf(name) {
@@ -118,20 +110,12 @@ export function mount(root, ctx) {
       r.grid = g;
       const want = `${(g.cols * (g.size + GAP)) / (g.rows * (g.size + GAP) * (H / W))}`;
       if (r.canvas.canvas.style.aspectRatio !== want) r.canvas.canvas.style.aspectRatio = want;
-      const tab = m.signed ? table(c) : greys(c), img = new ImageData(W, H), off = document.createElement("canvas");
-      off.width = W; off.height = H;
-      const o2d = off.getContext("2d");
+      const tab = m.signed ? table(c) : greys(c);
       c2d.imageSmoothingEnabled = false;
       const cellH = g.size * (H / W);
       for (let k = 0; k < C; k++) {
-        const px = img.data;
-        for (let i = 0; i < H * W; i++) {
-          const q = m.data[k * H * W + i];
-          px[4 * i] = tab[3 * q]; px[4 * i + 1] = tab[3 * q + 1]; px[4 * i + 2] = tab[3 * q + 2]; px[4 * i + 3] = 255;
-        }
-        o2d.putImageData(img, 0, 0);
         const x = (k % g.cols) * (g.size + GAP), y = Math.floor(k / g.cols) * (cellH + GAP);
-        c2d.drawImage(off, x, y, g.size, cellH);
+        c2d.drawImage(planeCanvas(m.data, k * H * W, H, W, tab, off), x, y, g.size, cellH);
       }
       highlight(name, c2d, g, H, W, c);
     };

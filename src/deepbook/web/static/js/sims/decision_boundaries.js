@@ -11,6 +11,7 @@ import { decodePoints, encodePoints } from "../lib/points.js";
 import { pointEditor } from "../lib/pointedit.js";
 import { readout } from "../lib/readout.js";
 import { instantSim } from "../lib/sim.js";
+import { el } from "../lib/dom.js";
 
 const PAD = { l: 4, r: 4, t: 4, b: 4 };
 const COST_LEVELS = 5;
@@ -19,13 +20,6 @@ const CLASS_NAMES = ["blue", "orange"];
 const OWNER = { knn_: "knn", logreg_: "logistic", linsvm_: "linear_svm", svm_: "rbf_svm", tree_: "tree", forest_: "forest", mlp_: "mlp" };
 const owner = (name) => Object.entries(OWNER).find(([prefix]) => name.startsWith(prefix))?.[1];
 const ms = (t) => (t >= 100 ? `${Math.round(t)} ms` : `${t.toPrecision(2)} ms`);
-
-function el(tag, attrs = {}, text = "") {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text) e.textContent = text;
-  return e;
-}
 
 export function mount(root, ctx) {
   const stage = root.querySelector('[data-role="stage"]');

@@ -2,6 +2,7 @@
 // with the unit's receptive field outlined), the unit's activation step by step against the best
 // any held-out photo reached, and what the whole network makes of the picture.
 import { fmt } from "../lib/controls.js";
+import { GREYS, planeCanvas } from "../lib/colormap.js";
 import { axes, line, makeCanvas } from "../lib/plot.js";
 import { liveSim } from "../lib/sim.js";
 
@@ -19,15 +20,12 @@ export function mount(root, ctx) {
   const curve = makeCanvas(side, { label: "The unit's activation at each step", className: "ex-curve" });
   let meta = null, image = null, history = [];
   const off = document.createElement("canvas");
-  off.width = off.height = 28;
 
   picture.setDraw((c2d, w, h, c) => {
     if (!image) return;
-    const s = Math.min(w, h), x0 = (w - s) / 2, img = new ImageData(28, 28);
-    for (let i = 0; i < 784; i++) { const q = image[i]; img.data.set([q, q, q, 255], 4 * i); }
-    off.getContext("2d").putImageData(img, 0, 0);
+    const s = Math.min(w, h), x0 = (w - s) / 2;
     c2d.imageSmoothingEnabled = false;
-    c2d.drawImage(off, x0, 0, s, s);
+    c2d.drawImage(planeCanvas(image, 0, 28, 28, GREYS, off), x0, 0, s, s);
     // the receptive field around the unit's cell (centre of its map), clipped to the image
     const [r0, r1, c0, c1] = meta.window, px = s / 28;
     c2d.strokeStyle = c.get("--focus"); c2d.lineWidth = 2; c2d.setLineDash([5, 4]);

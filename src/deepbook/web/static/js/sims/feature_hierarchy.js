@@ -4,34 +4,15 @@
 //
 // Figures for outside tests, on the root with every drawn frame: data-layer (1–4) and
 // data-receptive-field (pixels).
-import { diverging, rgb } from "../lib/colormap.js";
+import { GREYS, planeCanvas, themeDiverging } from "../lib/colormap.js";
 import { fmt } from "../lib/controls.js";
 import { font, makeCanvas } from "../lib/plot.js";
 import { readout } from "../lib/readout.js";
 import { instantSim } from "../lib/sim.js";
+import { el } from "../lib/dom.js";
 
 const GAP = 4;
 
-function el(tag, attrs = {}, text = "") {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text) e.textContent = text;
-  return e;
-}
-
-/** A greyscale (or any 256-entry table) image of a uint8 plane, as a canvas to draw from. */
-function plane(data, offset, h, w, lut) {
-  const cv = document.createElement("canvas");
-  cv.width = w; cv.height = h;
-  const img = new ImageData(w, h);
-  for (let i = 0; i < h * w; i++) {
-    const q = data[offset + i];
-    img.data[4 * i] = lut[3 * q]; img.data[4 * i + 1] = lut[3 * q + 1]; img.data[4 * i + 2] = lut[3 * q + 2]; img.data[4 * i + 3] = 255;
-  }
-  cv.getContext("2d").putImageData(img, 0, 0);
-  return cv;
-}
-const GREY = (() => { const g = new Uint8ClampedArray(768); for (let q = 0; q < 256; q++) g[3 * q] = g[3 * q + 1] = g[3 * q + 2] = q; return g; })();
 
 export function mount(root, ctx) {
   const stage = root.querySelector('[data-role="stage"]');
@@ -59,12 +40,9 @@ export function mount(root, ctx) {
   const maps = makeCanvas(mapsBox, { label: "Every unit's activation map for the picked image", className: "fh-maps-canvas" });
   imageBox.prepend(image.canvas);
 
-  let lut = null, lutKey = "";
-  const table = (c) => {
-    const key = `${c.get("--series-sigmoid")}|${c.panel}|${c.get("--series-tanh")}`;
-    if (key !== lutKey) { lutKey = key; lut = diverging(rgb(c.get("--series-sigmoid")), rgb(c.panel), rgb(c.get("--series-tanh"))); }
-    return lut;
-  };
+  const table = themeDiverging("--series-sigmoid", "--series-tanh");
+  const off = document.createElement("canvas"); // one scratch plane, drawn from at once
+  const plane = (data, offset, h, w, lut) => planeCanvas(data, offset, h, w, lut, off);
 
   probes.setDraw((c2d, w, h, c) => {
     if (!frame) return;
@@ -117,7 +95,7 @@ export function mount(root, ctx) {
       c2d.fillStyle = c.text; c2d.fillText(`unit ${k}`, x, y);
       for (let j = 0; j < Math.min(K, 9); j++) {
         const px = x + (j % 3) * (sub + 1), py = y + 14 + Math.floor(j / 3) * (sub + 1);
-        c2d.drawImage(plane(p.data, (k * K + j) * P * P, P, P, GREY), px, py, sub, sub);
+        c2d.drawImage(plane(p.data, (k * K + j) * P * P, P, P, GREYS), px, py, sub, sub);
       }
       if (dead.has(k)) { // a unit no held-out image turns on: its "favourites" are arbitrary
         c2d.fillStyle = c.panel; c2d.globalAlpha = 0.8; c2d.fillRect(x, y + 14, g.size, g.size); c2d.globalAlpha = 1;
@@ -130,7 +108,7 @@ export function mount(root, ctx) {
   image.setDraw((c2d, w) => {
     if (!frame) return;
     c2d.imageSmoothingEnabled = false;
-    c2d.drawImage(plane(frame.arrays.image.data, 0, 28, 28, GREY), 0, 0, w, w);
+    c2d.drawImage(plane(frame.arrays.image.data, 0, 28, 28, GREYS), 0, 0, w, w);
   });
   maps.setDraw((c2d, w, h, c) => {
     if (!frame) return;

@@ -7,13 +7,7 @@ export const SVG_NS = "http://www.w3.org/2000/svg";
 export const EXTENT = [-6, 6];
 export const CLASS_NAMES = ["blue", "orange", "green"];
 
-/** An HTML element with attributes and text. */
-export function el(tag, attrs = {}, text = "") {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text) e.textContent = text;
-  return e;
-}
+export { el } from "../../lib/dom.js";
 
 /** An SVG element with attributes. */
 export function svgEl(tag, attrs = {}) {
