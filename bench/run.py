@@ -252,10 +252,12 @@ COUNT_FRAMES = """async ([sel, ms]) => {
 }"""
 
 
-def live_fps(page: Any, base: str, seconds: float) -> list[Metric]:
-    """Frames drawn per second while gradient_descent plays at one step per frame."""
-    sim = '[data-sim="gradient_descent"]'
-    page.goto(f"{base}/sims/gradient_descent?gradient_descent.speed=1")
+def live_fps(
+    page: Any, base: str, seconds: float, sim_id: str = "gradient_descent", query: str = "speed=1"
+) -> list[Metric]:
+    """Frames drawn per second while a live sim plays (gradient_descent: one step a frame)."""
+    sim = f'[data-sim="{sim_id}"]'
+    page.goto(f"{base}/sims/{sim_id}?{sim_id}.{query}")
     page.wait_for_function(f"() => document.querySelector('{sim}').dataset.frame >= 1")
     start = int(page.get_attribute(sim, "data-frame"))
     page.click(f'{sim} [data-action="play"]')
@@ -265,8 +267,16 @@ def live_fps(page: Any, base: str, seconds: float) -> list[Metric]:
     r = page.evaluate(COUNT_FRAMES, [sim, int(seconds * 1000)])
     page.click(f'{sim} [data-action="pause"]')
     fps = r["frames"] / r["seconds"]
-    log(f"live sim: {r['frames']} frames in {r['seconds']:.2f} s")
-    return [Metric("gradient_descent: frames drawn per second, playing", fps, "fps", 50.0, ">=")]
+    log(f"{sim_id}: {r['frames']} frames in {r['seconds']:.2f} s")
+    return [Metric(f"{sim_id}: frames drawn per second, playing", fps, "fps", 50.0, ">=")]
+
+
+def hierarchy_latency(page: Any, base: str, presses: int) -> list[Metric]:
+    """feature_hierarchy at block 4 (the most patches): the held-out image slider's keys → frame."""
+    fh = "feature_hierarchy"
+    url = f"{base}/sims/{fh}?{fh}.layer=4"
+    lat = key_latency(page, url, fh, f"#{fh}-image", presses, "ArrowRight")
+    return [Metric(f"{fh} (block 4): image key → frame, p95", p95(lat), "ms", 50.0)]
 
 
 def page_weight(page: Any, base: str) -> list[Metric]:
@@ -491,6 +501,9 @@ def run(args: argparse.Namespace) -> tuple[list[Metric], dict[str, Any]]:
                     lambda p: live_fps(p, srv.url, args.seconds),
                     lambda p: page_weight(p, srv.url),
                     lambda p: stroke_latency(p, srv.url, args.presses),
+                    lambda p: hierarchy_latency(p, srv.url, args.presses),
+                    # 2 steps a frame for 400 steps: 200 frames, more than the measured seconds
+                    lambda p: live_fps(p, srv.url, 3.0, "excite_unit", "speed=2"),
                 ]
                 metrics += playground_metrics(browser, srv.url, args)
                 for step in steps:
