@@ -177,19 +177,28 @@ def train(
     with typer.progressbar(length=recipe.epochs, label=name) as bar:
 
         def progress(epoch: int, row: dict[str, float]) -> None:
-            bar.label = f"{name} (held-out accuracy {row['test_accuracy']:.4f})"
+            figure = (
+                f"held-out loss {row['test_loss']:.1f} nats"
+                if recipe.latent
+                else f"held-out accuracy {row['test_accuracy']:.4f}"
+            )
+            bar.label = f"{name} ({figure})"
             bar.update(1)
 
         net, card = run(recipe, images, progress)
     folder = out or default_data_dir().parent / "models"
     weights, card_path = save(net, card, images, folder)
-    acc = card["test_accuracy"]
+    score = (
+        f"squared error per pixel {card['held_out']['mse']:.4f}"
+        if recipe.latent
+        else f"accuracy {card['test_accuracy']:.4f}"
+    )
     typer.echo(
-        f"{name}: held-out accuracy {acc:.4f} on {card['data']['test_images']:,} images "
+        f"{name}: held-out {score} on {card['data']['test_images']:,} images "
         f"(target {recipe.target}) in {card['training_seconds']:.0f} s\n"
         f"  {weights}\n  {card_path}"
     )
-    if acc < recipe.target:
+    if not recipe.met(card):
         typer.echo(f"{name}: below its target of {recipe.target}", err=True)
         raise typer.Exit(1)
 

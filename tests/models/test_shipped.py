@@ -13,13 +13,15 @@ from deepbook.models.data import ImageSet, arrays_sha256
 from deepbook.models.shipped import ModelError
 from deepbook.models.train import train
 
+CLASSIFIERS = [name for name, recipe in MODELS.items() if not recipe.latent]
+
 
 @pytest.fixture(scope="module")
 def models():
-    return {name: shipped.load(name) for name in MODELS}
+    return {name: shipped.load(name) for name in CLASSIFIERS}
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", CLASSIFIERS)
 def test_the_card_is_the_shipped_weights(models, name):
     m = models[name]
     probs = m.predict(m.images)

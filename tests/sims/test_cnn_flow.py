@@ -7,7 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from deepbook.sims.cnn_flow import SPEC, prepare
+from deepbook.models.ink import prepare
+from deepbook.sims.cnn_flow import SPEC
 from deepbook.sims.inputs import Image
 from deepbook.sims.params import ParamError
 

@@ -28,6 +28,21 @@ def test_a_model_page_shows_its_card_and_recomputed_figures(client):
     assert 1 <= len(wrong) <= 12
 
 
+def test_an_autoencoders_page_shows_its_error_reconstructions_and_prior_samples(client):
+    for name in ("digits_ae", "digits_vae", "digits_vae16"):
+        model = shipped.load(name)
+        r = client.get(f"/models/{name}")
+        assert r.status_code == 200
+        text = r.text
+        assert f'data-mse="{model.card["sample"]["mse"]:.6f}"' in text  # recomputed now
+        assert f"{model.card['held_out']['cross_entropy']:.1f} nats" in text
+        assert ("ELBO (card)" in text) == model.card["variational"]
+        assert text.count("<polyline") == (4 if model.card["variational"] else 2)
+        pictures = re.findall(r'<img src="data:image/png;base64,', text)
+        assert len(pictures) == 2 * 12 + 12  # originals, reconstructions, prior draws
+        assert "Linear 784 → 512" in text
+
+
 def test_an_unknown_model_is_a_404(client):
     r = client.get("/models/resnet9000")
     assert r.status_code == 404

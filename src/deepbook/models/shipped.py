@@ -23,6 +23,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 from deepbook.models import MODELS
+from deepbook.models.coders import Coder
 from deepbook.models.data import file_sha256
 from deepbook.models.nets import Stage, stages
 
@@ -45,15 +46,27 @@ class Model:
     """A loaded model: the network (eval mode), its card and its held-out sample."""
 
     name: str
-    net: nn.Sequential
+    net: nn.Module  # a CNN (nn.Sequential) or an autoencoder (models/coders.py)
     card: dict[str, Any]
     images: np.ndarray  # the held-out sample, (N, 28, 28) uint8
     labels: np.ndarray  # (N,) uint8
 
+    @property
+    def cnn(self) -> nn.Sequential:
+        """The network of a classifier (its named stages in order)."""
+        assert isinstance(self.net, nn.Sequential), f"{self.name} is not a CNN"
+        return self.net
+
+    @property
+    def coder(self) -> Coder:
+        """The network of an autoencoder."""
+        assert isinstance(self.net, Coder), f"{self.name} is not an autoencoder"
+        return self.net
+
     @cached_property
     def stages(self) -> dict[str, Stage]:
         """Every named stage's shape, parameters and receptive field (worked out once)."""
-        return {s.name: s for s in stages(self.net)}
+        return {s.name: s for s in stages(self.cnn)}
 
     @property
     def classes(self) -> list[str]:

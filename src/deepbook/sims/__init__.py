@@ -26,6 +26,7 @@ MODULES = {
     "cnn_flow": "deepbook.sims.cnn_flow",
     "feature_hierarchy": "deepbook.sims.feature_hierarchy",
     "excite_unit": "deepbook.sims.excite_unit",
+    "latent_interpolation": "deepbook.sims.latent_interpolation",
 }
 
 

@@ -1,15 +1,15 @@
 """A digit flowing through chapter 4's convolutional network, stage by stage, in the real model.
 
-The reader's drawing (or a held-out MNIST digit) is prepared the way MNIST's digits were: its ink
-fitted into a 20 × 20 box (aspect kept, anti-aliased) and placed in 28 × 28 so that its centre of
-mass is at the centre. Then the shipped `digits_cnn` runs on it and every stage's output is in the
-frame: conv1 → ReLU → pool → conv2 → ReLU → pool → fully connected → softmax, each with its shape,
-parameter count and receptive field. The close-up takes one output cell of one stage and shows
-how it was made, with numbers from the model: for a convolution the input patch under the cell,
-the kernel, their element-wise products and the sum plus bias; for ReLU its input and output;
-for a max-pool the window and its maximum; for the fully connected layer the largest
-contributions to the class score. A parameter calculator compares a convolutional layer with a
-locally connected and a dense layer of the same output, as the chapter does.
+The reader's drawing (or a held-out MNIST digit) is prepared the way MNIST's digits were
+(`models/ink.py`: fitted into a 20 × 20 box, centred by mass in 28 × 28). Then the shipped
+`digits_cnn` runs on it and every stage's output is in the frame: conv1 → ReLU → pool → conv2 →
+ReLU → pool → fully connected → softmax, each with its shape, parameter count and receptive
+field. The close-up takes one output cell of one stage and shows how it was made, with numbers
+from the model: for a convolution the input patch under the cell, the kernel, their element-wise
+products and the sum plus bias; for ReLU its input and output; for a max-pool the window and its
+maximum; for the fully connected layer the largest contributions to the class score. A parameter
+calculator compares a convolutional layer with a locally connected and a dense layer of the same
+output, as the chapter does.
 """
 
 from __future__ import annotations
@@ -19,16 +19,15 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from deepbook.models import MODELS, shipped
+from deepbook.models.ink import prepare
 from deepbook.models.nets import stages
 from deepbook.sims.base import SimSpec
 from deepbook.sims.frames import Frame
 from deepbook.sims.inputs import Image, Pixels
 from deepbook.sims.params import Choice, Int, ParamError, Params, param
 
-SIDE, BOX = 28, 20
 STAGES = ("conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "fc")
 STAGE_LABELS = {
     "conv1": "Convolution 1",
@@ -39,7 +38,7 @@ STAGE_LABELS = {
     "pool2": "Max-pool 2",
     "fc": "Fully connected (class scores)",
 }
-SHAPES = {s.name: s.shape for s in stages(MODELS["digits_cnn"].build())}
+SHAPES = {s.name: s.shape for s in stages(MODELS["digits_cnn"].cnn())}
 TOP = 10  # contributions shown for a class score
 
 
@@ -115,42 +114,12 @@ class Settings:
 PARAMS = Params(Settings)
 
 
-def prepare(ink: np.ndarray) -> np.ndarray:
-    """MNIST's preparation of a (28, 28) uint8 drawing: float (28, 28) in [0, 1], the ink scaled
-    into 20 × 20 (aspect kept, area-averaged) and centred by mass; all zeros if blank."""
-    img = ink.astype(np.float32) / 255.0
-    rows, cols = np.nonzero(img > 0.02)
-    if len(rows) == 0:
-        return np.zeros((SIDE, SIDE), dtype=np.float32)
-    crop = img[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-    h, w = crop.shape
-    scale = BOX / max(h, w)
-    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-    t = torch.from_numpy(np.ascontiguousarray(crop))[None, None]
-    if scale < 1:  # area averaging: each new pixel the mean of the ink it covers
-        resized = F.interpolate(t, size=(nh, nw), mode="area")
-    else:
-        resized = F.interpolate(t, size=(nh, nw), mode="bilinear", align_corners=False)
-    small = resized[0, 0].clamp(0, 1).numpy()
-    out = np.zeros((SIDE, SIDE), dtype=np.float32)
-    top, left = (SIDE - nh) // 2, (SIDE - nw) // 2
-    out[top : top + nh, left : left + nw] = small
-    mass = out.sum()
-    yy, xx = np.mgrid[0:SIDE, 0:SIDE]
-    cy, cx = (yy * out).sum() / mass, (xx * out).sum() / mass
-    dy, dx = round((SIDE - 1) / 2 - cy), round((SIDE - 1) / 2 - cx)
-    # shift by whole pixels, as MNIST did; ink pushed past an edge is clipped
-    dy = max(-top, min(SIDE - (top + nh), dy))
-    dx = max(-left, min(SIDE - (left + nw), dx))
-    return np.roll(out, (dy, dx), axis=(0, 1))
-
-
 def run_stages(model: shipped.Model, x: np.ndarray) -> dict[str, torch.Tensor]:
     """Every named stage's output for one prepared image (1, C, H, W) or (1, n)."""
     out: dict[str, torch.Tensor] = {"input": torch.from_numpy(x)[None, None]}
     t = out["input"]
     with torch.no_grad():
-        for name, layer in model.net.named_children():
+        for name, layer in model.cnn.named_children():
             t = layer(t)
             out[name] = t
     return out
@@ -160,7 +129,7 @@ def closeup(model: shipped.Model, acts: dict[str, torch.Tensor], v: Settings) ->
     """How the chosen cell of the chosen stage was computed, in numbers from the model."""
     names = ["input", *STAGES[:-1]]
     prev = names[STAGES.index(v.stage)]
-    layer = getattr(model.net, v.stage)
+    layer = getattr(model.cnn, v.stage)
     src = acts[prev if v.stage != "fc" else "flatten"][0]
     if v.stage == "fc":
         w, b = layer.weight.detach()[v.channel], float(layer.bias.detach()[v.channel])
@@ -296,7 +265,7 @@ def compute(v: Settings, model: shipped.Model) -> Frame:
         "confidence": None if blank else float(probs[best]),
         "scores": acts["fc"][0].numpy().round(4).tolist(),
         "stages": info,
-        "parameters": sum(p.numel() for p in model.net.parameters()),
+        "parameters": sum(p.numel() for p in model.cnn.parameters()),
         "closeup": closeup(model, acts, v),
         "calculator": calculator(v),
         "test_accuracy": model.card["test_accuracy"],

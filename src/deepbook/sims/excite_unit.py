@@ -28,9 +28,7 @@ from deepbook.sims.optim import Adam
 from deepbook.sims.params import Choice, Float, Int, ParamError, Params, param
 
 LAYERS = (("1", "Block 1"), ("2", "Block 2"), ("3", "Block 3"), ("4", "Block 4"))
-CHANNELS = {
-    s.name[4:]: s.shape[0] for s in stages(MODELS["fashion_cnn"].build()) if s.kind == "relu"
-}
+CHANNELS = {s.name[4:]: s.shape[0] for s in stages(MODELS["fashion_cnn"].cnn()) if s.kind == "relu"}
 MAX_STEPS = 400
 BLUR = 0.25  # the share of the blurred picture mixed in each step, at full smoothness
 KERNEL = (
@@ -91,12 +89,12 @@ class Excite:
 
     def __init__(self, v: Settings, model: shipped.Model) -> None:
         self.v, self.model = v, model
-        names = [n for n, _ in model.net.named_children()]
-        self.upto = model.net[: names.index(f"conv{v.layer}") + 1]  # up to the ReLU's input
+        names = [n for n, _ in model.cnn.named_children()]
+        self.upto = model.cnn[: names.index(f"conv{v.layer}") + 1]  # up to the ReLU's input
         info = model.stages[f"relu{v.layer}"]
         self.field = int(info.receptive_field or 28)
         self.cell = (info.shape[1] // 2, info.shape[2] // 2)
-        self.window = window(model.net, f"relu{v.layer}", *self.cell)  # [r0, r1, c0, c1)
+        self.window = window(model.cnn, f"relu{v.layer}", *self.cell)  # [r0, r1, c0, c1)
         self.reset()
 
     def reset(self) -> None:

@@ -103,7 +103,7 @@ def compute(v: Settings, models: Models) -> Frame:
     peaks = np.array([[r[5] for r in rows] for rows in channels], dtype=np.float32)
     i = v.image * (len(model.images) // PICKS)  # the digits: every other one, all classes
     x = torch.from_numpy(model.images[i : i + 1].astype(np.float32) / 255.0)[:, None]
-    maps = activations(model.net, x, f"relu{block}")[0].numpy()
+    maps = activations(model.cnn, x, f"relu{block}")[0].numpy()
     top = float(maps.max()) or 1.0
     arrays: dict[str, np.ndarray] = {
         "patches": patches,
@@ -112,7 +112,7 @@ def compute(v: Settings, models: Models) -> Frame:
         "maps": np.rint(maps / top * 255).astype(np.uint8),
     }
     if block == 1:
-        conv1 = model.net.get_submodule("conv1")
+        conv1 = model.cnn.get_submodule("conv1")
         assert isinstance(conv1, torch.nn.Conv2d)
         arrays["kernels"] = conv1.weight.detach()[:, 0].numpy().astype(np.float32)
     probs = model.predict(model.images[i : i + 1])[0]

@@ -126,3 +126,16 @@ export function line(ctx, box, X, Y, xs, ys, color, { width = 2, dash = [] } = {
   ctx.stroke();
   ctx.restore();
 }
+
+/** Dots at (xy[2i], xy[2i + 1]) filled with their class's colour (--class-k), one path per class. */
+export function classDots(ctx, xy, labels, X, Y, c, radius = 2) {
+  for (let k = 0; k < 10; k++) {
+    ctx.beginPath();
+    for (let i = 0; i < labels.length; i++) {
+      if (labels[i] !== k) continue;
+      const px = X(xy[2 * i]), py = Y(xy[2 * i + 1]);
+      ctx.moveTo(px + radius, py); ctx.arc(px, py, radius, 0, 2 * Math.PI);
+    }
+    ctx.fillStyle = c.get(`--class-${k}`); ctx.fill();
+  }
+}

@@ -12,7 +12,7 @@ import { font, makeCanvas } from "../lib/plot.js";
 import { encodePixels } from "../lib/pixels.js";
 import { readout } from "../lib/readout.js";
 import { instantSim } from "../lib/sim.js";
-import { drawingPad } from "./cnn_flow/pad.js";
+import { drawingPad } from "../lib/pad.js";
 import { el } from "../lib/dom.js";
 
 const MAP_STAGES = ["input", "conv1", "relu1", "pool1", "conv2", "relu2", "pool2"];

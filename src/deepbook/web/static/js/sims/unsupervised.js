@@ -6,7 +6,7 @@
 import { fmt } from "../lib/controls.js";
 import { readout } from "../lib/readout.js";
 import { instantSim } from "../lib/sim.js";
-import { axes, font, line, makeCanvas } from "../lib/plot.js";
+import { axes, classDots, font, line, makeCanvas } from "../lib/plot.js";
 
 const KMEANS_ONLY = ["dataset", "true_clusters", "spread", "n_points", "data_seed", "k", "init", "seed", "iteration"];
 const PCA_ONLY = ["components", "digit"];
@@ -53,7 +53,7 @@ function button(role, text) {
 export function mount(root, ctx) {
   const stage = root.querySelector('[data-role="stage"]');
   const form = root.querySelector('[data-role="controls"]');
-  stage.classList.add("us-stage");
+  stage.classList.add("us-stage", "class-palette");
   const rgb = colourParser();
   const scratch = document.createElement("canvas"); // an 8 × 8 digit, scaled up without smoothing
   scratch.width = 8; scratch.height = 8;
@@ -416,15 +416,7 @@ export function mount(root, ctx) {
     c2d.save();
     c2d.beginPath(); c2d.rect(b.x, b.y, b.w, b.h); c2d.clip();
     c2d.globalAlpha = 0.8;
-    for (let d = 0; d < 10; d++) {
-      c2d.beginPath();
-      for (let p = 0; p < n; p++) {
-        if (L[p] !== d) continue;
-        const px = X(P[2 * p]), py = Y(P[2 * p + 1]);
-        c2d.moveTo(px + 2.4, py); c2d.arc(px, py, 2.4, 0, 2 * Math.PI);
-      }
-      c2d.fillStyle = c.get(`--class-${d}`); c2d.fill();
-    }
+    classDots(c2d, P, L, X, Y, c, 2.4);
     c2d.globalAlpha = 1;
     const q = m.digit, qx = X(P[2 * q]), qy = Y(P[2 * q + 1]);
     c2d.lineWidth = 5; c2d.strokeStyle = c.panel;
