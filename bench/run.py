@@ -279,6 +279,50 @@ def hierarchy_latency(page: Any, base: str, presses: int) -> list[Metric]:
     return [Metric(f"{fh} (block 4): image key → frame, p95", p95(lat), "ms", 50.0)]
 
 
+COUNT_PLAY = """async ([sel, ms]) => {
+    const root = document.querySelector(sel);
+    let n = 0, ticks = 0, on = true;
+    const mo = new MutationObserver(() => { n++; });
+    mo.observe(root, { attributes: true, attributeFilter: ["data-frame"] });
+    const tick = () => { ticks++; if (on) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, ms));
+    on = false; mo.disconnect();
+    const s = (performance.now() - t0) / 1000;
+    return { fps: n / s, display: ticks / s };
+}"""
+
+
+def latent_metrics(page: Any, base: str, presses: int) -> list[Metric]:
+    """latent_interpolation: the t slider's keys → picture (drawn from the frame's film), an
+    endpoint moved by keys on the autoencoder's map → the server's new frame (a path decoded and
+    judged), and Play's pictures per second against the display's rate."""
+    li = "latent_interpolation"
+    lat_t = key_latency(page, f"{base}/sims/{li}", li, f"#{li}-t", presses, "ArrowRight")
+    ae_map = f'[data-key="{li}"] .li-panel[data-model="ae"] canvas.li-map'
+    lat_end = key_latency(page, f"{base}/sims/{li}", li, ae_map, presses, "ArrowRight")
+    page.goto(f"{base}/sims/{li}?{li}.t=0")
+    root = f'[data-key="{li}"]'
+    page.wait_for_function(f"() => document.querySelector('{root}').dataset.frame >= 1")
+    page.check(f"{root} .li-bar input[type=checkbox]")  # Loop: plays for as long as we count
+    page.click(f"{root} .li-bar button[aria-pressed]")
+    r = page.evaluate(COUNT_PLAY, [root, 3000])
+    log(f"{li}: play {r['fps']:.1f} pictures/s, display {r['display']:.1f} frames/s")
+    return [
+        Metric(f"{li}: t key → picture, p95", p95(lat_t), "ms", 50.0),
+        Metric(f"{li}: endpoint key → new path drawn, p95", p95(lat_end), "ms", 50.0),
+        Metric(
+            f"{li}: Play, pictures per display frame",
+            r["fps"] / r["display"],
+            "×",
+            0.9,
+            ">=",
+            note=f"{r['fps']:.1f} pictures/s at {r['display']:.1f} display frames/s",
+        ),
+    ]
+
+
 def page_weight(page: Any, base: str) -> list[Metric]:
     """Bytes of HTML + JS + CSS a chapter page loads (response bodies, uncompressed)."""
     responses: list[Any] = []
@@ -504,6 +548,7 @@ def run(args: argparse.Namespace) -> tuple[list[Metric], dict[str, Any]]:
                     lambda p: hierarchy_latency(p, srv.url, args.presses),
                     # 2 steps a frame for 400 steps: 200 frames, more than the measured seconds
                     lambda p: live_fps(p, srv.url, 3.0, "excite_unit", "speed=2"),
+                    lambda p: latent_metrics(p, srv.url, args.presses),
                 ]
                 metrics += playground_metrics(browser, srv.url, args)
                 for step in steps:

@@ -15,7 +15,8 @@
 // Figures for outside tests, on the root with every drawn picture: data-t (two decimals) and
 // data-prediction-a, -b, -t (the CNN's class for the decoded images at A, B and t) of the right-
 // hand panel (the VAE; in the 16-D view the spherical path); each panel carries the same for
-// itself, with data-model and data-path.
+// itself, with data-model, data-path and data-a / data-b (the endpoints in map units, −1 to 1),
+// and its map canvas data-box (the map's square on the canvas: x, y, width, height).
 import { GREYS, planeCanvas } from "../lib/colormap.js";
 import { setParam } from "../lib/controls.js";
 import { el } from "../lib/dom.js";
@@ -27,7 +28,6 @@ import { readout } from "../lib/readout.js";
 import { instantSim } from "../lib/sim.js";
 
 const EXT = [-1, 1];
-const PLAY_SECONDS = 4; // one pass from A to B
 const GAP_FAR = 1; // in a hole: farther from every code than 95 % of codes are from their nearest
 const pct = (p) => `${Math.round(100 * p)} %`;
 const ENDS = ["a", "b"];
@@ -36,7 +36,7 @@ export function mount(root, ctx) {
   const stage = root.querySelector('[data-role="stage"]');
   stage.classList.add("li-stage", "class-palette");
   let frame = null, values = null, sim = null, shown = 0; // shown: the film index drawn
-  let playing = false, raf = 0, last = 0, tFloat = 0;
+  let playing = false, raf = 0, dir = 1, tFloat = 0, priorSeed = null;
   const chosen = ["a", "a"]; // the endpoint each map's keys move
   const drag = [null, null]; // per panel: {end, x, y} while an endpoint is dragged
   const off = document.createElement("canvas");
@@ -119,13 +119,18 @@ export function mount(root, ctx) {
   const cls = (k) => frame.meta.classes[k];
   function tile(data, offset, h = 28, w = 28) { return planeCanvas(data, offset, h, w, GREYS, off); }
   const paramOf = (p) => `${P(p).model}_ends`;
-  function moved(p) { return decodePoints(values?.[paramOf(p)] || "", EXT); }
+  // the latest asked-for values (a second key press builds on the first before its frame comes)
+  function moved(p) { return decodePoints(sim.values()[paramOf(p)] || "", EXT); }
+  function endAt(p, end) {
+    const q = moved(p).find((m) => m.c === ENDS.indexOf(end));
+    return q ? [q.x, q.y] : P(p)[end].map;
+  }
   function setMoved(p, list) { sim.set({ [paramOf(p)]: encodePoints(list, EXT) }); }
   /** Both maps' moved copies of an endpoint go (a new digit or drawing replaces it in both). */
   function clearMoved(end) {
     const k = ENDS.indexOf(end), out = {};
     for (const name of ["ae_ends", "vae_ends"]) {
-      out[name] = encodePoints(decodePoints(values?.[name] || "", EXT).filter((q) => q.c !== k), EXT);
+      out[name] = encodePoints(decodePoints(sim.values()[name] || "", EXT).filter((q) => q.c !== k), EXT);
     }
     return out;
   }
@@ -133,13 +138,15 @@ export function mount(root, ctx) {
   // ---- drawing ------------------------------------------------------------------------------------
   function drawMap(p, c2d, w, h, c) {
     if (!frame) return;
-    const m = P(p), size = Math.min(w, h), pad = { l: 34, b: 30, t: 8, r: 8 };
+    const m = P(p), size = Math.min(w, h), pad = { l: 34, b: 30, t: 20, r: 8 };
     const box = { x: pad.l, y: pad.t, w: size - pad.l - pad.r, h: size - pad.t - pad.b };
     const half = m.map_half, cx = m.map_centre ? m.map_centre[0] : 0, cy = m.map_centre ? m.map_centre[1] : 0;
     const dom = m.map_centre ? [[cx - half, cx + half], [cy - half, cy + half]] : [[-half, half], [-half, half]];
     axes(c2d, box, dom[0], dom[1], c, { xLabel: m.axes[0], yLabel: m.axes[1] });
     const X = (u) => box.x + ((u + 1) / 2) * box.w, Y = (v) => box.y + ((1 - v) / 2) * box.h;
     panels[p].geom = { box, X, Y };
+    // where the map's square sits on the canvas (CSS pixels), for tests that drag an endpoint
+    panels[p].map.canvas.dataset.box = [box.x, box.y, box.w, box.h].map((v) => v.toFixed(1)).join(",");
     c2d.save();
     c2d.beginPath(); c2d.rect(box.x, box.y, box.w, box.h); c2d.clip();
     if (m.manifold && A()[m.manifold]) {
@@ -308,6 +315,8 @@ export function mount(root, ctx) {
       pv.box.dataset.path = pm.path;
       pv.box.dataset.predictionA = String(pm.prediction_a);
       pv.box.dataset.predictionB = String(pm.prediction_b);
+      pv.box.dataset.a = pm.a.map.map((v) => v.toFixed(4)).join(",");
+      pv.box.dataset.b = pm.b.map.map((v) => v.toFixed(4)).join(",");
       pv.head.textContent = m.view === "compare" ? `${pm.title} (2-D code)` : `${pm.title}: ${pm.path} path`;
       pv.map.canvas.setAttribute("aria-label",
         `Map of ${pm.dims === 2 ? "the 2-D codes" : "the 16-D codes seen along their first two principal directions"} of the 2,000 held-out digits, coloured by class, with A, B and the path`);
@@ -327,7 +336,7 @@ export function mount(root, ctx) {
       ? "Each model has its own map: the same two digits are encoded by each. Drag A or B, click a dot to make that digit an endpoint, or click empty space to move the chosen endpoint there. Dashed and shaded: a hole, where the path is farther from every held-out digit's code than 19 in 20 digits are from their nearest neighbour."
       : "16 numbers per digit cannot be drawn, so each map shows the codes along their two main directions; the straight and the spherical path join the same endpoints. Try endpoints from the prior to see the straight path's midpoint fall inside the shell.";
     priorHead.textContent = `Samples from the prior N(0, I), seed ${v.seed}: the CNN's reading and confidence under each`;
-    priorCanvas.redraw();
+    if (priorSeed !== v.seed) { priorSeed = v.seed; priorCanvas.redraw(); } // unchanged otherwise
     showT(Math.round(tFloat * m.steps));
   }
 
@@ -336,29 +345,35 @@ export function mount(root, ctx) {
 
   // ---- t: the slider draws at once from the frame; Play runs t at the display's rate -------------
   const tInput = sim.form.elements.t;
-  const onTInput = () => { if (frame && !playing) { tFloat = Number(tInput.value); showT(Math.round(tFloat * frame.meta.steps)); } };
+  const onTInput = () => {
+    if (!frame || playing) return;
+    tFloat = Number(tInput.value);
+    showT(Math.round(tFloat * frame.meta.steps));
+    sim.drawn(); // a picture, drawn before the server's frame for the same t comes back
+  };
   tInput.addEventListener("input", onTInput);
-  function tick(now) {
+  // one step of t (0.01) per display frame: a pass from A to B in 101 frames (1.7 s at 60 Hz);
+  // Loop goes back and forth
+  function tick() {
     raf = 0;
     if (!playing || !frame) return;
-    tFloat += (now - last) / 1000 / PLAY_SECONDS; last = now;
-    if (tFloat >= 1) {
-      if (loopBox.checked) tFloat -= 1;
-      else { tFloat = 1; stop(); }
+    const steps = frame.meta.steps;
+    let i = shown + dir;
+    if (i > steps || i < 0) {
+      if (!loopBox.checked) { stop(); return; }
+      dir = -dir; i = shown + dir;
     }
-    const i = Math.round(tFloat * frame.meta.steps);
-    if (i !== shown || !playing) {
-      setParam(sim.form, "t", (i / frame.meta.steps).toFixed(2));
-      showT(i);
-      sim.drawn();
-    }
-    if (playing) raf = requestAnimationFrame(tick);
+    tFloat = i / steps;
+    setParam(sim.form, "t", tFloat.toFixed(2));
+    showT(i);
+    sim.drawn();
+    raf = requestAnimationFrame(tick);
   }
   function start() {
     if (!frame) return;
     sim.used();
-    if (tFloat >= 1) tFloat = 0;
-    playing = true; last = performance.now();
+    if (shown >= frame.meta.steps) { shown = 0; dir = 1; } else if (shown <= 0) dir = 1;
+    playing = true;
     playBtn.setAttribute("aria-pressed", "true"); playBtn.textContent = "Pause";
     raf = requestAnimationFrame(tick);
   }
@@ -375,7 +390,7 @@ export function mount(root, ctx) {
     const name = ev.target.name;
     if (name === "a" || name === "b") {
       const out = clearMoved(name);
-      if (values[`${name}_drawing`]) out[`${name}_drawing`] = "";
+      if (sim.values()[`${name}_drawing`]) out[`${name}_drawing`] = "";
       sim.set(out);
     }
   };
@@ -452,7 +467,7 @@ export function mount(root, ctx) {
       const d = dirs[ev.key];
       if (!d) return;
       ev.preventDefault();
-      const stepSize = ev.shiftKey ? 0.1 : 0.02, at = P(p)[end].map;
+      const stepSize = ev.shiftKey ? 0.1 : 0.02, at = endAt(p, end);
       const x = Math.max(-1, Math.min(1, at[0] + d[0] * stepSize)), y = Math.max(-1, Math.min(1, at[1] + d[1] * stepSize));
       moveTo(p, end, x, y);
       ro.show(`${end.toUpperCase()} at (${x.toFixed(2)}, ${y.toFixed(2)}) on the ${P(p).title}'s map`);
