@@ -98,7 +98,8 @@ def test_an_endpoint_dragged_with_the_mouse_and_moved_by_keys(page: Any) -> None
     )
     page.keyboard.press("Delete")  # B back to its digit
     page.wait_for_function(
-        "([sel, x]) => Math.abs(Number(document.querySelector(sel).dataset.b.split(',')[0]) - x) < 1e-3",
+        "([sel, x]) => Math.abs(Number(document.querySelector(sel).dataset.b.split(',')[0]) - x)"
+        " < 1e-3",
         arg=[f'{ROOT} .li-panel[data-model="ae"]', bx0],
     )
 
@@ -118,10 +119,13 @@ def test_a_drawn_endpoint_is_encoded_by_each_model(page: Any) -> None:
     wait_url(page, "latent_interpolation.a_drawing=z")
     for model in ("ae", "vae"):
         page.wait_for_function(
-            "(sel) => (document.querySelector(sel).textContent || '').startsWith('A: your drawing')",
+            "(s) => (document.querySelector(s).textContent || '').startsWith('A: your drawing')",
             arg=f'{ROOT} .li-panel[data-model="{model}"] .li-ends',
         )
-    assert page.get_attribute(ROOT, "data-prediction-a") == "1"  # a vertical stroke
+    # the whole stroke, a vertical line, is read as a 1
+    page.wait_for_function(
+        "(sel) => document.querySelector(sel).dataset.predictionA === '1'", arg=ROOT
+    )
 
 
 def test_the_16d_view_and_a_bad_link(page: Any) -> None:
