@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from scipy.spatial import cKDTree
 
 from deepbook.models import shipped
 from deepbook.models.coders import Coder, codes
@@ -175,6 +176,7 @@ class Coded:
     basis: np.ndarray  # (d, 2) latent directions of the map's two axes (orthonormal)
     half: float  # half the map's side, in latent units
     spacing: float  # 95 % of codes are at most this far from their nearest neighbour
+    tree: cKDTree  # the codes, for nearest-neighbour distances
     axes: tuple[str, str]
 
     @property
@@ -210,16 +212,16 @@ class Coded:
     def gaps(self, z: np.ndarray) -> np.ndarray:
         """For each point (N, d): the distance to the nearest held-out code, in `spacing`s; above
         1, the point is in a hole."""
-        d2 = (z * z).sum(1)[:, None] - 2 * z @ self.codes.T + (self.codes**2).sum(1)[None]
-        out: np.ndarray = np.sqrt(np.maximum(d2.min(axis=1), 0.0)) / self.spacing
+        nearest, _ = self.tree.query(z)
+        out: np.ndarray = nearest / self.spacing
         return out
 
 
 def _coded(key: str, model: shipped.Model) -> Coded:
     z = codes(model.coder, model.images)
-    d2 = (z * z).sum(1)[:, None] - 2 * z @ z.T + (z**2).sum(1)[None]
-    np.fill_diagonal(d2, np.inf)
-    spacing = float(np.percentile(np.sqrt(np.maximum(d2.min(axis=1), 0.0)), 95))
+    tree = cKDTree(z)
+    nearest, _ = tree.query(z, k=[2])  # k=1 would be the code itself
+    spacing = float(np.percentile(nearest, 95))
     if "map" in model.card:
         box = np.array(model.card["map"], dtype=np.float64)
         centre, half = box.mean(axis=1), float((box[:, 1] - box[:, 0]).max() / 2)
@@ -234,7 +236,7 @@ def _coded(key: str, model: shipped.Model) -> Coded:
         half = float((hi - lo).max() / 2 * 1.15)
         axes = ("principal direction 1", "principal direction 2")
     title = CODERS[key][1]
-    return Coded(key, title, model, z, centre, basis, half, spacing, axes)
+    return Coded(key, title, model, z, centre, basis, half, spacing, tree, axes)
 
 
 @dataclass(frozen=True)
