@@ -52,6 +52,23 @@ def test_out_of_range_and_wrong_type_get_422_naming_the_parameter(client):
         assert r.json()["param"] == param and words in r.json()["detail"]
 
 
+def test_latent_interpolation_refuses_bad_models_sizes_endpoints_and_drawings(client):
+    cases = [
+        ({"view": "gan"}, "view", "must be one of compare, vae16"),
+        ({"n": 40}, "n", "must be between 5 and 15"),
+        ({"ae_ends": [[2, 0, 0]]}, "ae_ends", "within [-1, 1]"),
+        ({"vae_ends": [[0, 0, 1], [0.5, 0, 1]]}, "vae_ends", "at most one moved A"),
+        ({"a_drawing": "zzz"}, "a_drawing", "28×28 image"),
+        ({"b_drawing": [[0] * 28] * 27}, "b_drawing", "must be 28×28 rows"),
+    ]
+    for body, param, words in cases:
+        r = client.post("/api/sims/latent_interpolation", json=body)
+        assert r.status_code == 422, body
+        assert r.json()["param"] == param and words in r.json()["detail"], r.json()
+    ok = client.post("/api/sims/latent_interpolation", json={"t": 0.5, "n": 15})
+    assert ok.status_code == 200 and decode(ok.content).meta["t"] == 0.5
+
+
 def test_malformed_bodies_are_refused(client):
     url = "/api/sims/activations"
     assert client.post(url, content=b"{not json").status_code == 422

@@ -55,7 +55,7 @@ CODERS = {
 }
 VIEWS = (
     ("compare", "Autoencoder and VAE (2-D codes)"),
-    ("vae16", "VAE with 16-D codes: straight and spherical"),
+    ("vae16", "16-D VAE: straight and spherical"),
 )
 # endpoints that show something at first sight: a 1 and a 0, whose straight path crosses an
 # empty region of the autoencoder's map while the VAE's stays among digits (tests check this)

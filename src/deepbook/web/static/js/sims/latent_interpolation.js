@@ -334,7 +334,7 @@ export function mount(root, ctx) {
     root.dataset.predictionB = String(m.panels[1].prediction_b);
     note.textContent = m.view === "compare"
       ? "Each model has its own map: the same two digits are encoded by each. Drag A or B, click a dot to make that digit an endpoint, or click empty space to move the chosen endpoint there. Dashed and shaded: a hole, where the path is farther from every held-out digit's code than 19 in 20 digits are from their nearest neighbour."
-      : "16 numbers per digit cannot be drawn, so each map shows the codes along their two main directions; the straight and the spherical path join the same endpoints. Try endpoints from the prior to see the straight path's midpoint fall inside the shell.";
+      : "16 numbers per digit cannot be drawn, so each map shows the codes along their two main directions; the straight and the spherical path join the same endpoints. With endpoints drawn from the prior, the straight path's midpoint sinks below the band where prior draws lie; the spherical path stays in it.";
     priorHead.textContent = `Samples from the prior N(0, I), seed ${v.seed}: the CNN's reading and confidence under each`;
     if (priorSeed !== v.seed) { priorSeed = v.seed; priorCanvas.redraw(); } // unchanged otherwise
     showT(Math.round(tFloat * m.steps));
