@@ -306,7 +306,7 @@ def latent_metrics(page: Any, base: str, presses: int) -> list[Metric]:
     root = f'[data-key="{li}"]'
     page.wait_for_function(f"() => document.querySelector('{root}').dataset.frame >= 1")
     page.check(f"{root} .li-bar input[type=checkbox]")  # Loop: plays for as long as we count
-    page.click(f"{root} .li-bar button[aria-pressed]")
+    page.click(f"{root} .li-bar button.li-play")
     r = page.evaluate(COUNT_PLAY, [root, 3000])
     log(f"{li}: play {r['fps']:.1f} pictures/s, display {r['display']:.1f} frames/s")
     return [

@@ -138,3 +138,16 @@ def test_the_16d_view_and_a_bad_link(page: Any) -> None:
     warning = page.locator(f"{ROOT} .sim-warning").text_content() or ""
     assert "n" in warning and "ae_ends" in warning
     assert page.get_attribute(ROOT, "data-prediction-a") == "1"  # the defaults drew
+
+
+def test_a_click_on_the_strip_moves_t_there(page: Any) -> None:
+    open_sim(page, "?latent_interpolation.n=5")
+    strip = page.locator(f'{ROOT} .li-panel[data-model="vae"] canvas.li-strip')
+    box = strip.bounding_box()
+    assert box is not None
+    # five images, centred: the middle one is at t = 0.5
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + 10)
+    page.wait_for_function("(sel) => document.querySelector(sel).dataset.t === '0.50'", arg=ROOT)
+    wait_url(page, "latent_interpolation.t=0.5")
+    status = page.locator(f"{ROOT} [data-role=status]")
+    assert "t = 0.50: Autoencoder reads" in (status.text_content() or "")

@@ -43,7 +43,7 @@ export function mount(root, ctx) {
 
   // ---- transport: Play and Loop sit with the picture -----------------------------------------
   const bar = el("div", { class: "li-bar" });
-  const playBtn = el("button", { type: "button", "aria-pressed": "false" }, "Play");
+  const playBtn = el("button", { type: "button", class: "li-play" }, "Play");
   const loopLabel = el("label", { class: "check" });
   const loopBox = el("input", { type: "checkbox" });
   loopLabel.append(loopBox, document.createTextNode("Loop"));
@@ -81,7 +81,7 @@ export function mount(root, ctx) {
     const ends = el("p", { class: "li-ends" });
     const now = el("div", { class: "li-now" });
     const nowImg = makeCanvas(now, { label: "The decoded image at t", className: "li-nowimg" });
-    const verdict = el("p", { class: "li-verdict", "aria-live": "polite" });
+    const verdict = el("p", { class: "li-verdict" });
     now.append(verdict);
     const stripBox = el("div", { class: "li-stripbox" });
     const strip = makeCanvas(stripBox, { label: "Decoded images along the path", className: "li-strip" });
@@ -200,6 +200,7 @@ export function mount(root, ctx) {
     const imgs = A()[`strip${p}`], n = imgs.shape[0], gap = 4;
     const s = Math.min((w - (n - 1) * gap) / n, h - 34);
     const x0 = (w - (n * s + (n - 1) * gap)) / 2;
+    panels[p].stripGeom = { x0, s, gap, n };
     const K = A()[`strip_class${p}`].data, C = A()[`strip_conf${p}`].data;
     c2d.imageSmoothingEnabled = false;
     c2d.font = font(12); c2d.textAlign = "center"; c2d.textBaseline = "top";
@@ -304,6 +305,17 @@ export function mount(root, ctx) {
     }
     root.dataset.predictionT = panels[1].box.dataset.predictionT;
   }
+  /** Say where t is and what each panel reads there (not while playing: too fast to hear). */
+  function sayT() {
+    if (!frame || playing) return;
+    const t = (shown / frame.meta.steps).toFixed(2);
+    const parts = panels.map((v, p) => {
+      const k = A()[`film_class${p}`].data[shown], conf = A()[`film_conf${p}`].data[shown];
+      const who = frame.meta.view === "compare" ? P(p).title : `${P(p).path} path`;
+      return `${who} reads ${cls(k)} (${pct(conf)})`;
+    });
+    sim.say(`t = ${t}: ${parts.join("; ")}.`);
+  }
 
   function render(f, v) {
     frame = f; values = v;
@@ -338,6 +350,7 @@ export function mount(root, ctx) {
     priorHead.textContent = `Samples from the prior N(0, I), seed ${v.seed}: the CNN's reading and confidence under each`;
     if (priorSeed !== v.seed) { priorSeed = v.seed; priorCanvas.redraw(); } // unchanged otherwise
     showT(Math.round(tFloat * m.steps));
+    sayT();
   }
 
   sim = instantSim(root, ctx, render);
@@ -350,6 +363,7 @@ export function mount(root, ctx) {
     tFloat = Number(tInput.value);
     showT(Math.round(tFloat * frame.meta.steps));
     sim.drawn(); // a picture, drawn before the server's frame for the same t comes back
+    sayT();
   };
   tInput.addEventListener("input", onTInput);
   // one step of t (0.01) per display frame: a pass from A to B in 101 frames (1.7 s at 60 Hz);
@@ -374,15 +388,37 @@ export function mount(root, ctx) {
     sim.used();
     if (shown >= frame.meta.steps) { shown = 0; dir = 1; } else if (shown <= 0) dir = 1;
     playing = true;
-    playBtn.setAttribute("aria-pressed", "true"); playBtn.textContent = "Pause";
+    playBtn.textContent = "Pause"; playBtn.classList.add("li-playing");
     raf = requestAnimationFrame(tick);
   }
   function stop() {
     playing = false; cancelAnimationFrame(raf); raf = 0;
-    playBtn.setAttribute("aria-pressed", "false"); playBtn.textContent = "Play";
+    playBtn.textContent = "Play"; playBtn.classList.remove("li-playing");
     sim.set({ t: (shown / frame.meta.steps).toFixed(2) }); // the URL keeps where it stopped
   }
   const onPlay = () => (playing ? stop() : start());
+  /** A click on a strip image or on a chart moves t there (as the slider would). */
+  function goTo(t) {
+    if (!frame) return;
+    if (playing) stop();
+    const v = Math.max(0, Math.min(1, Math.round(t * frame.meta.steps) / frame.meta.steps));
+    tFloat = v;
+    sim.set({ t: v.toFixed(2) });
+  }
+  for (const pv of panels) {
+    pv.strip.canvas.addEventListener("click", (ev) => {
+      const g = pv.stripGeom, r = pv.strip.canvas.getBoundingClientRect();
+      if (!g) return;
+      const k = Math.floor((ev.clientX - r.left - g.x0 + g.gap / 2) / (g.s + g.gap));
+      if (k >= 0 && k < g.n) goTo(k / (g.n - 1));
+    });
+    for (const chart of [pv.chart, pv.norm]) {
+      chart.canvas.addEventListener("click", (ev) => {
+        const r = chart.canvas.getBoundingClientRect();
+        goTo((ev.clientX - r.left - 38) / (r.width - 46));
+      });
+    }
+  }
   playBtn.addEventListener("click", onPlay);
 
   // ---- endpoints: digit sliders, drag, click, keys ------------------------------------------------
