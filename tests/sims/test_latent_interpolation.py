@@ -180,7 +180,7 @@ def test_chapter_7s_what_to_try_holds(sim):
         share = {}
         for key in ("ae", "vae"):
             c = r.coded[key]
-            read, _ = judge(r.cnn, c.decode(prior_draws(seed, c.dims, PRIOR_DRAWS)))
+            read, _ = judge(r, c.decode(prior_draws(seed, c.dims, PRIOR_DRAWS)))
             share[key] = float(np.isin(read, [3, 9]).mean())
         assert share["ae"] > 0.5 > share["vae"] + 0.1
     f = sim.run({"view": "vae16", "ends": "prior"})

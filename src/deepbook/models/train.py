@@ -35,7 +35,6 @@ from deepbook.models.data import (
     file_sha256,
     held_out_sample,
 )
-from deepbook.models.hierarchy import probes, top_patches
 
 Progress = Callable[[int, dict[str, float]], None]  # (epoch done, its figures)
 
@@ -236,6 +235,8 @@ def _train(
         "confusion": confusion.tolist(),
     }
     if recipe.hierarchy:
+        from deepbook.models.hierarchy import probes  # scikit-learn: only when training
+
         pick = np.random.default_rng([recipe.seed, 3]).permutation(len(xtr))[: recipe.probe_images]
         card["probes"] = probes(net, (xtr[pick], ytr[pick]), (xte, yte), recipe.seed)
         card["probes_note"] = (
@@ -321,6 +322,8 @@ def save(net: nn.Module, card: dict[str, Any], data: ImageSet, folder: Path) -> 
     else:
         score = {"accuracy": evaluate(net, x, y)[0]}
     if card["recipe"]["hierarchy"]:  # the sample's images that each unit likes best
+        from deepbook.models.hierarchy import top_patches
+
         assert isinstance(net, nn.Sequential)
         card = card | {"top_patches": top_patches(net, x)}
     card = card | {
