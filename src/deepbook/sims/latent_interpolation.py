@@ -259,7 +259,8 @@ def setup() -> Resources:
     cnn = shipped.load("digits_cnn")
     coded = {key: _coded(key, shipped.load(name)) for key, (name, _) in CODERS.items()}
     images, labels = coded["ae"].model.images, coded["ae"].model.labels
-    judge_net = copy.deepcopy(cnn.cnn).to(memory_format=torch.channels_last)
+    # torch's stubs do not list Module.to's memory_format
+    judge_net = copy.deepcopy(cnn.cnn).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     return Resources(cnn, judge_net, coded, images, labels, LRU(64), LRU(16), LRU(4))
 
 
