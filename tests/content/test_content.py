@@ -186,8 +186,30 @@ def test_duplicate_question_ids_across_chapters_are_reported(tmp_path):
 
 def test_math_renders_to_mathml_with_display_blocks():
     html = "".join(s.html for s in COURSE.chapters[0].segments)
-    assert re.search(r'<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">', html)
+    assert re.search(r'<math xmlns="http://www.w3.org/1998/Math/MathML" display="block"', html)
     assert "$" not in re.sub(r"<math.*?</math>", "", html, flags=re.S)
+
+
+def test_every_formula_has_a_name_a_screen_reader_can_say():
+    """An accessible name on every <math> (so quiz options and table headers made of math are
+    not blank), thin spaces after function names, primes as operators."""
+    pages = [s.html for c in COURSE.chapters for s in c.segments]
+    pages += [o.html for c in COURSE.chapters for q in c.questions for o in q.options]
+    formulas = [m for page in pages for m in re.findall(r"<math\b[^>]*>", page)]
+    assert len(formulas) > 300
+    for tag in formulas:
+        label = re.search(r'aria-label="([^"]*)"', tag)
+        assert label and label.group(1).strip(), tag
+        assert re.search(r'alttext="[^"]+"', tag), tag
+    from deepbook.content.markdown import render_math
+
+    assert 'aria-label="KL = 1/2 ∑_j (μ_j^2 + σ_j^2 − 1 − log σ_j^2)"' in render_math(
+        r"KL = \frac{1}{2}\sum_{j}\left(\mu_j^{2} + \sigma_j^{2} - 1 - \log\sigma_j^{2}\right)", {}
+    )
+    assert "<mi>tanh</mi><mspace" in render_math(r"\tanh z", {})
+    assert "<mi>log</mi><mspace" in render_math(r"\log 0.659", {})
+    assert "<mi>log</mi><mo" in render_math(r"\log(x)", {})  # no space before a parenthesis
+    assert "<msup><mi>f</mi><mo>′</mo></msup>" in render_math("f'(x)", {})
 
 
 def test_slugs_are_the_ten_of_the_brief():

@@ -26,6 +26,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from deepbook.content.glossary import Matcher, glossary_plugin
+from deepbook.content.mathml import finish
 
 SIM_MARKER = re.compile(r"<!--sim:(.*?)-->")
 
@@ -38,7 +39,7 @@ def render_math(latex: str, options: dict[str, Any]) -> str:
     """LaTeX → MathML, display or inline."""
     display = "block" if options.get("display_mode") else "inline"
     try:
-        return str(latex_to_mathml(latex, display=display))
+        return finish(str(latex_to_mathml(latex, display=display)), latex)
     except Exception as e:  # latex2mathml raises many kinds of errors
         raise MathError(f"cannot convert LaTeX {latex!r}: {e}") from e
 
