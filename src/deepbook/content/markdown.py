@@ -63,6 +63,15 @@ def _render_sim(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) -> s
     return f'<!--sim:{html.escape(info).replace("--", "")}-->\n<div class="sim-intro">\n'
 
 
+def _table_open(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    # a wide table scrolls sideways inside its wrapper; the page marks the ones that overflow
+    return '<div class="table-scroll">' + str(self.renderToken(tokens, idx, options, env))
+
+
+def _table_close(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    return str(self.renderToken(tokens, idx, options, env)) + "</div>\n"
+
+
 def make_parser() -> MarkdownIt:
     """The one Markdown parser configuration every chapter and question uses."""
     md = MarkdownIt("commonmark", {"typographer": True}).enable(
@@ -74,6 +83,8 @@ def make_parser() -> MarkdownIt:
     md.use(container_plugin, name="sim", render=_render_sim)
     md.use(anchors_plugin, min_level=2, max_level=3)
     md.use(glossary_plugin)
+    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("table_close", _table_close)
     return md
 
 

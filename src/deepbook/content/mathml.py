@@ -6,7 +6,8 @@
   screen reader can say.
 - A function name (log, tanh, exp, …) is followed by a thin space, as in print ("tanh z",
   "log 0.659"), unless an opening parenthesis follows.
-- A prime (′) is an operator, not an identifier, so it sits as a superscript mark.
+- A prime (′) is an operator set right after its base (f′), not an identifier raised as a
+  superscript, where the already-high glyph would float above the letter.
 """
 
 from __future__ import annotations
@@ -42,10 +43,21 @@ def _fix(el: ET.Element) -> None:
         _fix(child)
         tag = _tag(child)
         text = (child.text or "").strip()
-        if tag == "mi" and text in PRIMES:
-            child.tag = _q("mo")
-            child.text = "\u2032" if text == "'" else text
-        if tag in ("mi", "mo") and text in FUNCTIONS and i + 1 < len(children):
+        if tag == "mo" and len(text) > 1 and text.isalpha():  # \operatorname{ReLU}: a name,
+            child.tag = _q("mi")  # upright as a multi-letter <mi>, without an operator's spacing
+            tag = "mi"
+        if tag == "msup" and len(child) == 2 and (child[1].text or "").strip() in PRIMES:
+            # f′: the prime glyph already sits high, so as a superscript it would float above
+            # the letter; set it beside the base as an operator without spacing
+            mark = (child[1].text or "").strip()
+            prime = ET.Element(_q("mo"), {"lspace": "0", "rspace": "0"})
+            prime.text = "\u2032" if mark == "'" else mark
+            at = list(el).index(child)
+            el.remove(child)
+            el.insert(at, child[0])
+            el.insert(at + 1, prime)
+            continue
+        if tag == "mi" and text in FUNCTIONS and i + 1 < len(children):
             after = children[i + 1]
             first = after
             while len(first) and _tag(first) in ("mrow", "mstyle"):
@@ -119,6 +131,7 @@ def finish(mathml: str, latex: str) -> str:
     _fix(root)
     label = " ".join(speak(root).split())
     label = label.replace("( ", "(").replace(" )", ")").replace("[ ", "[").replace(" ]", "]")
+    label = label.replace(" \u2032", "\u2032")
     root.set("alttext", latex.strip())
     root.set("aria-label", label or latex.strip())
     return ET.tostring(root, encoding="unicode", short_empty_elements=False)

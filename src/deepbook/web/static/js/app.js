@@ -136,7 +136,28 @@ function themeSwitch() {
   });
 }
 
+/** A table wider than its column scrolls inside its wrapper: mark it, and make it reachable
+ *  and scrollable from the keyboard, with a name that says so (re-checked on resize). */
+function wideTables() {
+  const mark = () => {
+    for (const box of document.querySelectorAll(".table-scroll")) {
+      const wide = box.scrollWidth > box.clientWidth + 1;
+      box.classList.toggle("is-scrollable", wide);
+      if (wide) {
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", "Table, wider than the page: scroll sideways");
+      } else {
+        box.removeAttribute("tabindex"); box.removeAttribute("role"); box.removeAttribute("aria-label");
+      }
+    }
+  };
+  mark();
+  new ResizeObserver(mark).observe(document.documentElement);
+}
+
 themeSwitch();
+wideTables();
 glossaryTips();
 enhanceQuestions();
 presetLinks();
