@@ -120,3 +120,26 @@ def test_every_question_of_every_chapter_gives_feedback(page: Any) -> None:
             verdict = answer(page, form, q.answer)  # the right option, from the question bank
             assert verdict == "correct", q.id
             assert form.locator('[data-role="feedback"] p').nth(1).inner_text().strip(), q.id
+
+
+def test_tried_options_are_marked_and_the_answer_is_offered_after_two_misses(page: Any) -> None:
+    page.goto(CHAPTER)
+    form = page.locator(FIRST).nth(2)
+    qid = form.get_attribute("data-question")
+    n = form.locator('input[name="choice"]').count()
+    wrong = []
+    for i in range(n):  # find two wrong options by trying them (the answer is not in the page)
+        if answer(page, form, i) == "incorrect":
+            wrong.append(i)
+            label = form.locator(".option").nth(i)
+            assert "tried-wrong" in (label.get_attribute("class") or "")
+            assert label.locator(".tried-note").inner_text() == "tried: not this one"
+        if len(wrong) == 2:
+            break
+    assert len(wrong) == 2, f"{qid}: fewer than two wrong options before the right one"
+    show = form.get_by_role("button", name="Show the answer")
+    show.click()
+    assert form.get_attribute("data-answered") == "shown"
+    right = form.locator(".option.tried-right")
+    assert right.count() == 1 and right.locator("input").is_checked()
+    assert form.locator('[data-role="feedback"] .verdict').inner_text() == "The answer:"

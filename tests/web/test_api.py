@@ -84,7 +84,7 @@ def test_an_answer_is_checked_explained_and_stored(client):
     r = client.post("/api/answers", json={"question_id": "backprop-softmax-loss", "choice": 0})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"question_id", "choice", "correct", "answered", "explanation"}
+    assert set(body) == {"question_id", "choice", "correct", "answered", "explanation", "attempts"}
     assert body["answered"] == ("correct" if body["correct"] else "incorrect")
     q = client.app.state.course.question("backprop-softmax-loss")
     assert body["explanation"] == q.options[0].explanation
@@ -127,3 +127,16 @@ def test_pages_are_compressed_and_frames_are_not(client):
     assert page.headers["content-encoding"] == "gzip"
     frame = client.post("/api/sims/activations", json={}, headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in frame.headers
+
+
+def test_the_right_answer_is_sent_only_after_two_wrong_tries(client):
+    q = next(q for c in client.app.state.course.chapters for q in c.questions)
+    wrong = [i for i in range(len(q.options)) if i != q.answer]
+    url = "/api/answers"
+    first = client.post(url, json={"question_id": q.id, "choice": wrong[0]}).json()
+    assert first["attempts"] == 1 and not first["correct"] and "answer" not in first
+    second = client.post(url, json={"question_id": q.id, "choice": wrong[1]}).json()
+    assert second["attempts"] == 2 and second["answer"]["choice"] == q.answer
+    assert second["answer"]["explanation"] == q.options[q.answer].explanation
+    right = client.post(url, json={"question_id": q.id, "choice": q.answer}).json()
+    assert right["correct"] and "answer" not in right

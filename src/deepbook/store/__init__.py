@@ -21,6 +21,7 @@ from deepbook.store.models import (
 from deepbook.store.progress import (
     ChapterProgress,
     ReadOnlyError,
+    attempts,
     chapter_progress,
     find_learner,
     first_try_correct,
@@ -42,6 +43,7 @@ __all__ = [
     "SimEvent",
     "SimSummary",
     "Store",
+    "attempts",
     "chapter_progress",
     "default_sqlite_url",
     "find_learner",

@@ -198,6 +198,15 @@ def record_answer(
     return answer
 
 
+def attempts(s: Session, answer: Answer) -> int:
+    """How many times this answer's learner has answered its question, this answer included."""
+    query = select(QuestionSummary.attempts).where(
+        QuestionSummary.learner_id == answer.learner_id,
+        QuestionSummary.question_id == answer.question_id,
+    )
+    return int(s.scalar(query) or 0)
+
+
 def latest_answers(s: Session, learner: Learner) -> dict[str, QuestionSummary]:
     """Return each answered question's summary (latest choice and correctness), by question id."""
     if learner.id is None:

@@ -13,7 +13,13 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from deepbook.content import OPTIONS
 from deepbook.sims import REGISTRY, Loaded, ParamError, encode
-from deepbook.store import chapter_progress, latest_answers, record_answer, record_sim_event
+from deepbook.store import (
+    attempts,
+    chapter_progress,
+    latest_answers,
+    record_answer,
+    record_sim_event,
+)
 from deepbook.web.compute import Busy, client_of, compute_of
 from deepbook.web.deps import CourseDep, DbDep, SettingsDep, learner
 
@@ -106,6 +112,9 @@ def _whole(value: object) -> object:
     return value
 
 
+REVEAL_AFTER = 2  # wrong tries before the right answer may be shown
+
+
 class AnswerBody(BaseModel):
     """A learner's choice for one question."""
 
@@ -125,14 +134,20 @@ def answer(body: AnswerBody, request: Request, course: CourseDep, db: DbDep) -> 
         )
     correct = body.choice == q.answer
     with db.begin() as s:
-        record_answer(s, learner(s, request), q.id, q.chapter, body.choice, correct)
-    return {
+        tries = attempts(
+            s, record_answer(s, learner(s, request), q.id, q.chapter, body.choice, correct)
+        )
+    out: dict[str, Any] = {
         "question_id": q.id,
         "choice": body.choice,
         "correct": correct,
         "answered": "correct" if correct else "incorrect",
         "explanation": q.options[body.choice].explanation,
+        "attempts": tries,
     }
+    if not correct and tries >= REVEAL_AFTER:  # the page offers "Show the answer"
+        out["answer"] = {"choice": q.answer, "explanation": q.options[q.answer].explanation}
+    return out
 
 
 class EventBody(BaseModel):

@@ -61,6 +61,15 @@ function enhanceQuestions() {
   for (const form of document.querySelectorAll("form[data-question]")) {
     const feedback = form.querySelector('[data-role="feedback"]');
     let busy = false; // not `disabled`: that would throw keyboard focus back to the page start
+    /** Mark an option as tried: right or not (seen, and said to screen readers). */
+    const mark = (input, right) => {
+      const label = input.closest(".option");
+      label.classList.remove("tried-right", "tried-wrong");
+      label.classList.add(right ? "tried-right" : "tried-wrong");
+      let note = label.querySelector(".tried-note");
+      if (!note) { note = document.createElement("span"); note.className = "tried-note"; label.append(note); }
+      note.textContent = right ? "right" : "tried: not this one";
+    };
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const picked = form.querySelector("input[name=choice]:checked");
@@ -74,12 +83,32 @@ function enhanceQuestions() {
         if (!res.ok) throw new Error(await errorText(res));
         const body = await res.json();
         form.dataset.answered = body.answered;
+        mark(picked, body.correct);
         const verdict = document.createElement("p");
         verdict.className = "verdict";
         verdict.textContent = body.correct ? "Correct." : "Not quite — try again.";
         const why = document.createElement("p");
         why.innerHTML = body.explanation; // server-rendered from our own content
-        feedback.replaceChildren(verdict, why);
+        const parts = [verdict, why];
+        if (body.answer) { // after two wrong tries the server sends the answer: offer it
+          const show = document.createElement("button");
+          show.type = "button"; show.className = "quiet show-answer"; show.textContent = "Show the answer";
+          show.addEventListener("click", () => {
+            const right = form.querySelector(`input[name=choice][value="${body.answer.choice}"]`);
+            right.checked = true;
+            mark(right, true);
+            form.dataset.answered = "shown";
+            const shown = document.createElement("p");
+            shown.className = "verdict";
+            shown.textContent = "The answer:";
+            const because = document.createElement("p");
+            because.innerHTML = body.answer.explanation;
+            feedback.replaceChildren(shown, because);
+            right.focus();
+          });
+          parts.push(show);
+        }
+        feedback.replaceChildren(...parts);
       } catch (e) {
         feedback.textContent = `Your answer was not saved: ${e.message}`;
       } finally {
@@ -89,8 +118,6 @@ function enhanceQuestions() {
   }
 }
 
-/** Glossary links show their definition on hover and on keyboard focus; Escape hides it.
- *  The tip stays while the pointer is over the link or the tip itself. */
 function glossaryTips() {
   const tip = document.createElement("div");
   tip.className = "term-tip"; tip.id = "term-tip"; tip.setAttribute("role", "tooltip"); tip.hidden = true;
