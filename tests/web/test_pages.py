@@ -114,3 +114,11 @@ def test_glossary_page_lists_terms_and_chapters_link_to_it(client):
     assert 'href="/chapters/backpropagation">Chapter 3: Backpropagation</a>' in html
     chapter = client.get("/chapters/backpropagation").text
     assert re.search(r'<a href="/glossary#term-learning-rate" class="term" data-term=', chapter)
+
+
+def test_the_server_draws_and_caches_figures(client):
+    r = client.get("/figures/forward-diffusion-dark.svg")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    assert client.get("/figures/forward-diffusion-dark.svg").content == r.content
+    for bad in ("nope-light.svg", "two-spirals-sepia.svg", "two-spirals-light.png"):
+        assert client.get(f"/figures/{bad}").status_code == 404

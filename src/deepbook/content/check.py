@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 
 from deepbook.content.course import SLUGS
 from deepbook.content.loader import Course
+from deepbook.figures import FIGURES
 
 REQUIRED_SECTIONS = ("Summary", "Further reading")
 HREF = re.compile(r'href="(/[^"]*)"')
@@ -58,6 +59,7 @@ def check(
         ):
             problems.append(f"{where}: must open with a paragraph before any heading")
         problems += check_embeds(ch.segments, where, known, specs)
+        problems += check_figures(ch.segments, where)
         if len(ch.questions) < 4:
             problems.append(f"{where}: has {len(ch.questions)} questions; at least 4 are needed")
     ids = Counter(q.id for c in course.chapters for q in c.questions)
@@ -67,6 +69,26 @@ def check(
     slugs = Counter(c.slug for c in course.chapters)
     problems += [f"chapter id {s!r} is used {n} times" for s, n in slugs.items() if n > 1]
     return problems + check_glossary(course) + check_links(course, known, set(models))
+
+
+FIGURE = re.compile(r'<figure class="figure" data-figure="([^"]*)">')
+
+
+def check_figures(segments: Iterable[Any], where: str) -> list[str]:
+    """Every `::: figure` names a figure that exists, with alt text, and has a caption."""
+    problems = []
+    for s in segments:
+        for m in FIGURE.finditer(s.html):
+            fid = html.unescape(m.group(1))
+            fig = FIGURES.get(fid)
+            if fig is None:
+                problems.append(f"{where}: unknown figure {fid!r}; known: {', '.join(FIGURES)}")
+            elif not fig.alt.strip():
+                problems.append(f"{where}: figure {fid!r} has no alt text")
+            caption = s.html[m.end() :].split("</figcaption>", 1)[0]
+            if not re.sub(r"<[^>]+>|\s", "", caption.split("<figcaption>", 1)[-1]):
+                problems.append(f"{where}: figure {fid!r} has no caption")
+    return problems
 
 
 def _values(spec: _Spec, key: str, pairs: Iterable[tuple[str, str]], what: str) -> list[str]:

@@ -1,8 +1,9 @@
-"""Markdown → HTML for chapters: CommonMark + tables, LaTeX → MathML, and two `:::` directives.
+"""Markdown → HTML for chapters: CommonMark + tables, LaTeX → MathML, and three `:::` directives.
 
     ::: insight Optional title        a highlighted key-insight callout
     ::: sim <id> [key=<key>] [<param>=<value> ...]
                                       embeds a simulation; its body is the "what to try" text
+    ::: figure <id>                   a figure computed by deepbook/figures; its body is the caption
 
 A sim directive renders as the marker `<!--sim:<id> key=... a=b-->` followed by its intro HTML
 inside `<div class="sim-intro">`; the loader splits chapters on these markers. `key` tells two
@@ -27,6 +28,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from deepbook.content.glossary import Matcher, glossary_plugin
 from deepbook.content.mathml import finish
+from deepbook.figures import FIGURES, THEMES
 
 SIM_MARKER = re.compile(r"<!--sim:(.*?)-->")
 
@@ -55,6 +57,24 @@ def _render_insight(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) 
     )
 
 
+def _render_figure(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) -> str:
+    """`::: figure <id>`: both themes' pictures (the page shows the one that fits) and the body
+    as the caption. An unknown id renders as an empty figure that `check` reports."""
+    tok = tokens[idx]
+    if tok.nesting != 1:
+        return "</figcaption></figure>\n"
+    fid = tok.info.strip()[len("figure") :].strip()
+    fig = FIGURES.get(fid)
+    if fig is None:
+        return f'<figure class="figure" data-figure="{html.escape(fid)}"><figcaption>\n'
+    imgs = "".join(
+        f'<img class="fig-{theme}" src="/figures/{fig.id}-{theme}.{fig.ext}" '
+        f'width="{fig.width}" height="{fig.height}" alt="{html.escape(fig.alt)}" loading="lazy">'
+        for theme in THEMES
+    )
+    return f'<figure class="figure" data-figure="{fig.id}">{imgs}<figcaption>\n'
+
+
 def _render_sim(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) -> str:
     tok = tokens[idx]
     if tok.nesting != 1:
@@ -81,6 +101,7 @@ def make_parser() -> MarkdownIt:
     md.use(dollarmath_plugin, renderer=render_math, allow_digits=False)
     md.use(container_plugin, name="insight", render=_render_insight)
     md.use(container_plugin, name="sim", render=_render_sim)
+    md.use(container_plugin, name="figure", render=_render_figure)
     md.use(anchors_plugin, min_level=2, max_level=3)
     md.use(glossary_plugin)
     md.add_render_rule("table_open", _table_open)

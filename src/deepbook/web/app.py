@@ -142,6 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.sims = {}
     app.state.models = load_models()  # ModelError (naming the file and the remedy) if one is bad
     app.state.model_views = {}
+    app.state.figures = {}  # figure file name → bytes, drawn on first request
     app.state.live = live.Registry(settings)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.globals["version"] = __version__

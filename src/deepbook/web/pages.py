@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from deepbook.content import OPTIONS, SLUGS
+from deepbook.figures import FIGURES, THEMES
 from deepbook.sims import REGISTRY
 from deepbook.sims.base import AnySpec
 from deepbook.sims.params import GROUPS, Param
@@ -176,6 +177,25 @@ def sim_page(
     ch = course.chapter(spec.chapter)
     return templates.TemplateResponse(
         request, "sim_page.html", {"sim": view, "ch": ch, "course": course}
+    )
+
+
+@router.get("/figures/{name}")
+def figure(
+    name: Annotated[str, Path(examples=["activation-curves-light.svg"])], request: Request
+) -> Response:
+    """A chapter's figure in one theme (`<id>-<light|dark>.<svg|png>`), drawn by its function
+    the first time it is asked for, then served from memory."""
+    stem, _, ext = name.rpartition(".")
+    fid, _, theme = stem.rpartition("-")
+    fig = FIGURES.get(fid)
+    if fig is None or theme not in THEMES or ext != fig.ext:
+        raise HTTPException(404, f"no figure {name[:80]!r}")
+    cache = request.app.state.figures
+    if name not in cache:
+        cache[name] = fig.draw(theme)
+    return Response(
+        cache[name], media_type=fig.media_type, headers={"Cache-Control": "public, max-age=3600"}
     )
 
 

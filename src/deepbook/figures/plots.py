@@ -1,0 +1,75 @@
+"""Plots: chapter 2's activation curves (computed with PyTorch's own functions) and chapter 8's
+two-spirals data (made by the playground's own generator at its defaults)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from deepbook.figures import get
+from deepbook.figures.svg import THEME, doc, line, polyline, text
+
+
+def activation_curves(theme: str) -> bytes:
+    c = THEME[theme]
+    fig = get("activation-curves")
+    w, h = fig.width, fig.height
+    left, right, top, bottom = 48, 150, 16, 40
+    z = torch.linspace(-4, 4, 161)
+    curves = [
+        ("sigmoid", torch.sigmoid(z), c["blue"], ""),
+        ("tanh", torch.tanh(z), c["orange"], ""),
+        ("ReLU", F.relu(z), c["green"], ""),
+        ("GELU", F.gelu(z), c["pink"], "6 4"),
+    ]
+    y0, y1 = -1.2, 4.0
+
+    def X(v: float) -> float:
+        return left + (v + 4) / 8 * (w - left - right)
+
+    def Y(v: float) -> float:
+        return top + (y1 - v) / (y1 - y0) * (h - top - bottom)
+
+    body = []
+    for t in range(-4, 5):
+        body.append(line(X(t), Y(y0), X(t), Y(y1), c["grid"]))
+        body.append(
+            text(X(t), h - bottom + 18, f"{t:g}".replace("-", "−"), c["muted"], 12, "middle")
+        )
+    for t in (-1, 0, 1, 2, 3, 4):
+        body.append(line(X(-4), Y(t), X(4), Y(t), c["grid"]))
+        body.append(text(left - 8, Y(t) + 4, f"{t:g}".replace("-", "−"), c["muted"], 12, "end"))
+    body.append(line(X(-4), Y(0), X(4), Y(0), c["axis"]))
+    body.append(line(X(0), Y(y0), X(0), Y(y1), c["axis"]))
+    body.append(text(X(4), h - 6, "z", c["fg"], 13, "end"))
+    for i, (name, y, colour, dash) in enumerate(curves):
+        pts = [(X(float(a)), Y(float(b))) for a, b in zip(z, y, strict=True)]
+        body.append(polyline(pts, colour, 2.5, dash))
+        ly = top + 18 + 24 * i
+        body.append(line(w - right + 18, ly - 4, w - right + 46, ly - 4, colour, 3))
+        body.append(text(w - right + 54, ly, name, c["fg"], 13))
+    low = float(F.gelu(z).min())
+    body.append(text(w - right + 18, top + 130, f"GELU's lowest: {low:.3f}".replace("-", "−"),
+                     c["muted"], 12))  # fmt: skip
+    return doc(w, h, body, fig.alt)
+
+
+def two_spirals(theme: str) -> bytes:
+    from deepbook.sims.playground_data import RADIUS, make
+
+    c = THEME[theme]
+    fig = get("two-spirals")
+    w, h = fig.width, fig.height
+    xy, labels = make("spiral", 500, 0.0, np.random.default_rng(0), turns=1.25)
+    pad = 12
+
+    def P(v: float) -> float:
+        return pad + (v + RADIUS) / (2 * RADIUS) * (w - 2 * pad)
+
+    body = [line(P(-RADIUS), P(0), P(RADIUS), P(0), c["grid"]),
+            line(P(0), P(-RADIUS), P(0), P(RADIUS), c["grid"])]  # fmt: skip
+    for (x, y), k in zip(xy, labels, strict=True):
+        colour = c["orange"] if k else c["blue"]
+        body.append(f'<circle cx="{P(x):.1f}" cy="{P(-y):.1f}" r="3.2" fill="{colour}"/>')
+    return doc(w, h, body, fig.alt)
