@@ -51,13 +51,17 @@ def test_the_diffusion_figure_uses_the_chapters_schedule():
     assert "√(1−ᾱ) = 0.960" in svg  # step 500, as in the table
 
 
-def test_the_graph_figure_is_autograds_gradients():
+def test_the_graph_figure_is_the_chapters_worked_example_by_autograd():
+    """Chapter 3's table: z = 0.5, h = 0.5, s = 1.5, L = 0.125; ∂L/∂w₂ = 0.25, ∂L/∂w₁ = 3,
+    ∂L/∂b = 1.5 (closed forms: ∂L/∂s = s − t, ∂L/∂h = w₂(s − t), ∂L/∂z = ∂L/∂h for z > 0)."""
     v = values()
-    r = 2 * 3 + 1 - 4  # w·x + b − y at the figure's values
-    assert v["L = r²"][0] == r**2
-    assert v["w"][1] == 2 * r * 3 and v["x"][1] == 2 * r * 2  # ∂L/∂w = 2r·x, ∂L/∂x = 2r·w
-    assert v["b"][1] == 2 * r and v["y"][1] == -2 * r
-    assert "∂L/∂· = 18" in FIGURES["computational-graph"].draw("dark").decode()
+    assert [v[k][0] for k in ("z = w₁x + b", "h = ReLU(z)", "s = w₂h", "L = ½(s − t)²")] == [
+        0.5, 0.5, 1.5, 0.125
+    ]  # fmt: skip
+    assert v["s = w₂h"][1] == 0.5 and v["h = ReLU(z)"][1] == 1.5 and v["z = w₁x + b"][1] == 1.5
+    assert v["w₂"][1] == 0.25 and v["w₁"][1] == 3.0 and v["b"][1] == 1.5
+    svg = FIGURES["computational-graph"].draw("dark").decode()
+    assert "∂L/∂· = 3</text>" in svg and "∂L/∂· = 0.25</text>" in svg
 
 
 def test_a_figure_renders_both_themes_with_alt_text_and_caption():

@@ -67,11 +67,12 @@ FIGURES = {
         _fig(
             "computational-graph",
             "graphs",
-            "The computational graph of the loss L = (w·x + b − y)² for w = 2, x = 3, b = 1, "
-            "y = 4: boxes for each intermediate value with its forward value, and under each the "
-            "gradient of L with respect to it, computed by PyTorch's autograd.",
-            720,
-            260,
+            "The computational graph of chapter 3's worked example: inputs x = 2, w₁ = 0.5, "
+            "b = −0.5, w₂ = 3 and target t = 1 feed z = w₁x + b = 0.5, h = ReLU(z) = 0.5, "
+            "s = w₂h = 1.5 and L = ½(s − t)² = 0.125. Under each box, the gradient of L computed "
+            "by PyTorch's autograd: 3 for w₁, 1.5 for b and z and h, 0.25 for w₂, 0.5 for s.",
+            780,
+            280,
         ),
         _fig(
             "forward-diffusion",

@@ -8,25 +8,27 @@ import torch
 from deepbook.figures import get
 from deepbook.figures.svg import THEME, doc, line, text
 
-W, X, B, Y = 2.0, 3.0, 1.0, 4.0
+X, T, W1, B, W2 = 2.0, 1.0, 0.5, -0.5, 3.0  # chapter 3's worked example
 
 
 def values() -> dict[str, tuple[float, float]]:
-    """Each node's forward value and ∂L/∂node, from autograd, for L = (w·x + b − y)²."""
-    w, x, b, y = (torch.tensor(v, requires_grad=True) for v in (W, X, B, Y))
-    u = w * x
-    v = u + b
-    r = v - y
-    loss = r**2
-    for t in (u, v, r):
-        t.retain_grad()
+    """Each node's forward value and ∂L/∂node, from autograd, for chapter 3's worked example:
+    z = w₁x + b, h = ReLU(z), s = w₂h, L = ½(s − t)²."""
+    x, t, w1, b, w2 = (torch.tensor(v, requires_grad=True) for v in (X, T, W1, B, W2))
+    z = w1 * x + b
+    h = torch.relu(z)
+    s = w2 * h
+    loss = 0.5 * (s - t) ** 2
+    for node in (z, h, s):
+        node.retain_grad()
     loss.backward()  # type: ignore[no-untyped-call]
     out = {}
-    for name, t in (("w", w), ("x", x), ("b", b), ("y", y), ("u = w·x", u), ("v = u + b", v),
-                    ("r = v − y", r)):  # fmt: skip
-        assert t.grad is not None
-        out[name] = (float(t.detach()), float(t.grad))
-    out["L = r²"] = (float(loss.detach()), 1.0)
+    named = (("x", x), ("w₁", w1), ("b", b), ("z = w₁x + b", z), ("h = ReLU(z)", h),
+             ("w₂", w2), ("s = w₂h", s), ("t", t))  # fmt: skip
+    for name, node in named:
+        assert node.grad is not None
+        out[name] = (float(node.detach()), float(node.grad))
+    out["L = ½(s − t)²"] = (float(loss.detach()), 1.0)
     return out
 
 
@@ -35,12 +37,13 @@ def computational_graph(theme: str) -> bytes:
     fig = get("computational-graph")
     vals = values()
     pos = {
-        "w": (70, 60), "x": (70, 150), "b": (250, 200), "y": (420, 200),
-        "u = w·x": (250, 100), "v = u + b": (420, 100), "r = v − y": (570, 100),
-        "L = r²": (670, 100),
+        "x": (70, 50), "w₁": (70, 135), "b": (70, 220), "z = w₁x + b": (235, 135),
+        "h = ReLU(z)": (395, 135), "w₂": (395, 220), "s = w₂h": (550, 135), "t": (550, 220),
+        "L = ½(s − t)²": (700, 135),
     }  # fmt: skip
-    edges = [("w", "u = w·x"), ("x", "u = w·x"), ("u = w·x", "v = u + b"), ("b", "v = u + b"),
-             ("v = u + b", "r = v − y"), ("y", "r = v − y"), ("r = v − y", "L = r²")]  # fmt: skip
+    edges = [("x", "z = w₁x + b"), ("w₁", "z = w₁x + b"), ("b", "z = w₁x + b"),
+             ("z = w₁x + b", "h = ReLU(z)"), ("h = ReLU(z)", "s = w₂h"), ("w₂", "s = w₂h"),
+             ("s = w₂h", "L = ½(s − t)²"), ("t", "L = ½(s − t)²")]  # fmt: skip
     body = []
     for a, b in edges:
         (x0, y0), (x1, y1) = pos[a], pos[b]
@@ -48,13 +51,13 @@ def computational_graph(theme: str) -> bytes:
     for name, (x, y) in pos.items():
         v, g = vals[name]
         body.append(
-            f'<rect x="{x - 52}" y="{y - 26}" width="104" height="52" rx="8" '
+            f'<rect x="{x - 60}" y="{y - 27}" width="120" height="54" rx="8" '
             f'fill="{c["panel"]}" stroke="{c["fg"]}" stroke-width="1.5"/>'
         )
-        body.append(text(x, y - 8, name, c["fg"], 13, "middle", "600"))
-        body.append(text(x, y + 8, f"= {v:g}".replace("-", "−"), c["blue"], 12, "middle"))
+        body.append(text(x, y - 9, name, c["fg"], 13, "middle", "600"))
+        body.append(text(x, y + 7, f"value {v:g}".replace("-", "−"), c["blue"], 12, "middle"))
         grad = f"∂L/∂· = {g:g}".replace("-", "−")
-        body.append(text(x, y + 21, grad, c["orange"], 11, "middle"))
-    body.append(text(12, 252, "blue: forward values; orange: gradients of L, from autograd",
+        body.append(text(x, y + 21, grad, c["orange"], 12, "middle"))
+    body.append(text(12, 268, "blue: forward values; orange: gradients of L, from PyTorch's autograd",
                      c["muted"], 12))  # fmt: skip
     return doc(fig.width, fig.height, body, fig.alt)

@@ -50,8 +50,10 @@ def activation_curves(theme: str) -> bytes:
         body.append(line(w - right + 18, ly - 4, w - right + 46, ly - 4, colour, 3))
         body.append(text(w - right + 54, ly, name, c["fg"], 13))
     low = float(F.gelu(z).min())
-    body.append(text(w - right + 18, top + 130, f"GELU's lowest: {low:.3f}".replace("-", "−"),
-                     c["muted"], 12))  # fmt: skip
+    body.append(text(w - right + 18, top + 124, "GELU's lowest", c["muted"], 12))
+    body.append(
+        text(w - right + 18, top + 140, f"value: {low:.3f}".replace("-", "−"), c["muted"], 12)
+    )
     return doc(w, h, body, fig.alt)
 
 
