@@ -58,6 +58,6 @@ def computational_graph(theme: str) -> bytes:
         body.append(text(x, y + 7, f"value {v:g}".replace("-", "−"), c["blue"], 12, "middle"))
         grad = f"∂L/∂· = {g:g}".replace("-", "−")
         body.append(text(x, y + 21, grad, c["orange"], 12, "middle"))
-    body.append(text(12, 268, "blue: forward values; orange: gradients of L, from PyTorch's autograd",
-                     c["muted"], 12))  # fmt: skip
+    key = "blue: forward values; orange: gradients of L, from PyTorch's autograd"
+    body.append(text(12, 268, key, c["muted"], 12))
     return doc(fig.width, fig.height, body, fig.alt)
