@@ -47,53 +47,29 @@ class Figure:
         return fn(theme)
 
 
-def _fig(id: str, module: str, alt: str, width: int, height: int, kind: str = "svg") -> Figure:
-    assert kind in ("svg", "png")
+def figure(id: str, module: str, alt: str, width: int, height: int, kind: str = "svg") -> Figure:
+    """A catalogue entry: the drawing function is `<module>.<id with _ for ->`."""
+    assert kind in ("svg", "png"), kind
     return Figure(id, module, id.replace("-", "_"), alt, kind, width, height)  # type: ignore[arg-type]
 
 
-FIGURES = {
-    f.id: f
-    for f in [
-        _fig(
-            "activation-curves",
-            "plots",
-            "Four activation functions plotted for z from −4 to 4: sigmoid rises from 0 to 1, "
-            "tanh from −1 to 1, ReLU is 0 for negative z and equals z above 0, and GELU follows "
-            "ReLU closely but dips slightly below 0 for negative z near −0.75.",
-            640,
-            340,
-        ),
-        _fig(
-            "computational-graph",
-            "graphs",
-            "The computational graph of chapter 3's worked example: inputs x = 2, w₁ = 0.5, "
-            "b = −0.5, w₂ = 3 and target t = 1 feed z = w₁x + b = 0.5, h = ReLU(z) = 0.5, "
-            "s = w₂h = 1.5 and L = ½(s − t)² = 0.125. Under each box, the gradient of L computed "
-            "by PyTorch's autograd: 3 for w₁, 1.5 for b and z and h, 0.25 for w₂, 0.5 for s.",
-            780,
-            280,
-        ),
-        _fig(
-            "forward-diffusion",
-            "diffusion",
-            "A held-out MNIST digit under DDPM's forward process at steps 0, 100, 250, 500, 750 "
-            "and 1000: the digit fades into Gaussian noise, with the image weight √ᾱ and noise "
-            "weight √(1 − ᾱ) printed under each.",
-            720,
-            190,
-        ),
-        _fig(
-            "two-spirals",
-            "plots",
-            "The playground's two-spirals data set: 500 points in two interleaved spirals of "
-            "orange and blue, each arm turning 1.25 times around the centre, as the playground "
-            "draws them at its defaults.",
-            360,
-            360,
-        ),
-    ]
-}
+# Each module declares its figures in a `CATALOG` list at its top and keeps its imports light
+# (numpy at most): PyTorch, scikit-learn and the models are imported inside the functions.
+MODULES = ("plots", "graphs", "diffusion", "vision", "classical", "conv", "architectures",
+           "training", "connections")  # fmt: skip
+
+
+def _catalogue() -> dict[str, Figure]:
+    out: dict[str, Figure] = {}
+    for name in MODULES:
+        for fig in importlib.import_module(f"deepbook.figures.{name}").CATALOG:
+            if fig.id in out:
+                raise ValueError(f"figure {fig.id!r} is declared twice")
+            out[fig.id] = fig
+    return out
+
+
+FIGURES = _catalogue()
 
 
 def get(figure_id: str) -> Figure:

@@ -5,8 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepbook.figures import get
+from deepbook.figures import figure
 from deepbook.figures.svg import THEME, doc, image, text
+
+CATALOG = [
+    figure(
+        "forward-diffusion",
+        "diffusion",
+        "A held-out MNIST digit under DDPM's forward process at steps 0, 100, 250, 500, 750 "
+        "and 1000: the digit fades into Gaussian noise, with the image weight √ᾱ and noise "
+        "weight √(1 − ᾱ) printed under each.",
+        720,
+        190,
+    ),
+]
 
 STEPS = (0, 100, 250, 500, 750, 1000)
 
@@ -18,6 +30,7 @@ def alpha_bar(t: int, T: int = 1000) -> float:
 
 
 def forward_diffusion(theme: str) -> bytes:
+    from deepbook.figures import get
     from deepbook.models import shipped
     from deepbook.web.png import png
 

@@ -3,10 +3,21 @@ computed by PyTorch's autograd (not written by hand)."""
 
 from __future__ import annotations
 
-import torch
-
-from deepbook.figures import get
+from deepbook.figures import figure
 from deepbook.figures.svg import THEME, doc, line, text
+
+CATALOG = [
+    figure(
+        "computational-graph",
+        "graphs",
+        "The computational graph of chapter 3's worked example: inputs x = 2, w₁ = 0.5, "
+        "b = −0.5, w₂ = 3 and target t = 1 feed z = w₁x + b = 0.5, h = ReLU(z) = 0.5, "
+        "s = w₂h = 1.5 and L = ½(s − t)² = 0.125. Under each box, the gradient of L computed "
+        "by PyTorch's autograd: 3 for w₁, 1.5 for b and z and h, 0.25 for w₂, 0.5 for s.",
+        780,
+        280,
+    ),
+]
 
 X, T, W1, B, W2 = 2.0, 1.0, 0.5, -0.5, 3.0  # chapter 3's worked example
 
@@ -14,6 +25,8 @@ X, T, W1, B, W2 = 2.0, 1.0, 0.5, -0.5, 3.0  # chapter 3's worked example
 def values() -> dict[str, tuple[float, float]]:
     """Each node's forward value and ∂L/∂node, from autograd, for chapter 3's worked example:
     z = w₁x + b, h = ReLU(z), s = w₂h, L = ½(s − t)²."""
+    import torch
+
     x, t, w1, b, w2 = (torch.tensor(v, requires_grad=True) for v in (X, T, W1, B, W2))
     z = w1 * x + b
     h = torch.relu(z)
@@ -33,6 +46,8 @@ def values() -> dict[str, tuple[float, float]]:
 
 
 def computational_graph(theme: str) -> bytes:
+    from deepbook.figures import get
+
     c = THEME[theme]
     fig = get("computational-graph")
     vals = values()

@@ -4,14 +4,38 @@ two-spirals data (made by the playground's own generator at its defaults)."""
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from deepbook.figures import get
+from deepbook.figures import figure
 from deepbook.figures.svg import THEME, doc, line, polyline, text
+
+CATALOG = [
+    figure(
+        "activation-curves",
+        "plots",
+        "Four activation functions plotted for z from −4 to 4: sigmoid rises from 0 to 1, "
+        "tanh from −1 to 1, ReLU is 0 for negative z and equals z above 0, and GELU follows "
+        "ReLU closely but dips slightly below 0 for negative z near −0.75.",
+        640,
+        340,
+    ),
+    figure(
+        "two-spirals",
+        "plots",
+        "The playground's two-spirals data set: 500 points in two interleaved spirals of "
+        "orange and blue, each arm turning 1.25 times around the centre, as the playground "
+        "draws them at its defaults.",
+        360,
+        360,
+    ),
+]
 
 
 def activation_curves(theme: str) -> bytes:
+    import torch
+    import torch.nn.functional as F
+
+    from deepbook.figures import get
+
     c = THEME[theme]
     fig = get("activation-curves")
     w, h = fig.width, fig.height
@@ -58,6 +82,7 @@ def activation_curves(theme: str) -> bytes:
 
 
 def two_spirals(theme: str) -> bytes:
+    from deepbook.figures import get
     from deepbook.sims.playground_data import RADIUS, make
 
     c = THEME[theme]
