@@ -33,7 +33,8 @@ export function fmt(v) {
   if (v === 0) return "0";
   const a = Math.abs(v);
   if (a >= 1e4 || a < 1e-3) {
-    const [m, e] = v.toExponential(2).split("e");
+    const [m0, e] = v.toExponential(2).split("e");
+    const m = String(Number(m0)); // 9.50 → 9.5, 1.00 → 1: as the text writes 9.5 × 10⁻⁷
     const sup = String(Number(e)).replace(/-/g, "⁻").replace(/\d/g, (d) => "⁰¹²³⁴⁵⁶⁷⁸⁹"[d]);
     return `${m} × 10${sup}`;
   }

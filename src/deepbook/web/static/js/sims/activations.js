@@ -1,8 +1,11 @@
 // View of the `activations` simulation: curves with slopes and a probe, a readout table,
 // and the product of slopes through n layers as bars on a log scale.
-import { fmt } from "../lib/controls.js";
+import { fmt, setParam } from "../lib/controls.js";
 import { instantSim } from "../lib/sim.js";
 import { axes, font, line, makeCanvas } from "../lib/plot.js";
+import { readout } from "../lib/readout.js";
+
+const RANGE_GAP = 0.5; // the z range never closes: "z from" stays this far below "z to"
 
 export function mount(root, ctx) {
   const stage = root.querySelector('[data-role="stage"]');
@@ -13,7 +16,15 @@ export function mount(root, ctx) {
   table.className = "readout";
   table.innerHTML = "<caption class=visually-hidden>Values at the probe input</caption><thead><tr><th scope=col>function</th><th scope=col>f(z)</th><th scope=col>f′(z)</th><th scope=col>f′(z)ⁿ</th></tr></thead><tbody></tbody>";
   stage.appendChild(table);
-  let frame = null, values = null;
+  let frame = null, values = null, geom = null;
+  const hintId = `${ctx.key}-act-hint`;
+  const hint = document.createElement("p");
+  hint.className = "visually-hidden"; hint.id = hintId;
+  hint.textContent = "Drag on the plot, or use the left and right arrow keys, to move the probe z (Shift: farther).";
+  stage.prepend(hint);
+  plot.canvas.tabIndex = 0;
+  plot.canvas.setAttribute("aria-describedby", hintId);
+  plot.canvas.classList.add("act-draggable");
 
   function drawPlot(c2d, w, h, c) {
     if (!frame) return;
@@ -29,6 +40,7 @@ export function mount(root, ctx) {
     const pad = 0.06 * (hi - lo);
     const box = { x: 40, y: 16, w: w - 52, h: h - 50 };
     const { X, Y: Yp } = axes(c2d, box, [z[0], z[n - 1]], [lo - pad, hi + pad], c, { xLabel: "z", yLabel: "f(z) — solid,  f′(z) — dashed" });
+    geom = { box, z0: z[0], z1: z[n - 1] };
     fns.forEach((f, k) => {
       const col = c.series(f.id);
       if (values.slopes) line(c2d, box, X, Yp, z, D.subarray(k * n, (k + 1) * n), col, { width: 1.5, dash: [5, 4] });
@@ -69,9 +81,10 @@ export function mount(root, ctx) {
     fns.forEach((f, k) => {
       const yc = box.y + rowH * (k + 0.5), bh = Math.min(18, rowH * 0.6);
       c2d.fillStyle = c.text; c2d.textAlign = "right"; c2d.fillText(f.label, box.x - 6, yc);
+      // from the axis's left end: a longer bar is a larger product (a vanishing one is short)
       const end = logs[k] === null ? X(lo) : X(Math.max(lo, logs[k]));
       c2d.fillStyle = c.series(f.id);
-      c2d.fillRect(Math.min(X(0), end), yc - bh / 2, Math.max(3, Math.abs(end - X(0))), bh);
+      c2d.fillRect(X(lo), yc - bh / 2, Math.max(3, end - X(lo)), bh);
       c2d.fillStyle = c.text; c2d.textAlign = "left";
       c2d.fillText(f.product === 0 ? "= 0 (dead)" : fmt(f.product), box.x + box.w + 6, yc);
     });
@@ -91,5 +104,51 @@ export function mount(root, ctx) {
     frame = f; values = v;
     plot.redraw(); bars.redraw(); renderTable();
   });
-  return { set: sim.set, destroy() { sim.destroy(); plot.destroy(); bars.destroy(); table.remove(); } };
+  // ---- direct input: drag or keys on the plot move the probe; the z range cannot close ----------
+  const zAt = (clientX) => {
+    const r = plot.canvas.getBoundingClientRect(), { box, z0, z1 } = geom;
+    const z = z0 + ((clientX - r.left - box.x) / box.w) * (z1 - z0);
+    return Math.round(Math.max(z0, Math.min(z1, z)) * 20) / 20; // the slider's 0.05 steps
+  };
+  let dragging = false;
+  plot.canvas.addEventListener("pointerdown", (ev) => {
+    if (!geom || (ev.button > 0 && ev.pointerType === "mouse")) return;
+    dragging = true; plot.canvas.setPointerCapture(ev.pointerId);
+    sim.set({ probe: zAt(ev.clientX) });
+  });
+  plot.canvas.addEventListener("pointermove", (ev) => { if (dragging) sim.set({ probe: zAt(ev.clientX) }); });
+  const end = () => { dragging = false; };
+  plot.canvas.addEventListener("pointerup", end);
+  plot.canvas.addEventListener("pointercancel", end);
+  plot.canvas.addEventListener("keydown", (ev) => {
+    const d = { ArrowLeft: -1, ArrowRight: 1 }[ev.key];
+    if (!d || !geom) return;
+    ev.preventDefault();
+    const p = Number(sim.values().probe) + d * (ev.shiftKey ? 1 : 0.1);
+    sim.set({ probe: Math.round(Math.max(geom.z0, Math.min(geom.z1, p)) * 20) / 20 });
+  });
+  const ro = readout(root, plot.canvas, (x) => {
+    if (!frame || !geom) return "";
+    const { box, z0, z1 } = geom;
+    if (x < box.x || x > box.x + box.w) return "";
+    const z = frame.arrays.z.data, n = z.length, i = Math.round(((x - box.x) / box.w) * (n - 1));
+    const at = frame.meta.functions.map((f, k) =>
+      `${f.label} ${fmt(frame.arrays.y.data[k * n + i])} (slope ${fmt(frame.arrays.dy.data[k * n + i])})`);
+    void z0; void z1;
+    return `z = ${fmt(z[i])}: ${at.join("; ")}`;
+  });
+  // runs before the form's own listener (capture), so the request already has a valid range
+  const onRange = (ev) => {
+    const name = ev.target.name;
+    if (name !== "z_min" && name !== "z_max") return;
+    const form = sim.form, lo = Number(form.elements.z_min.value), hi = Number(form.elements.z_max.value);
+    if (lo + RANGE_GAP <= hi) return;
+    if (name === "z_min") setParam(form, "z_max", Math.min(10, lo + RANGE_GAP));
+    else setParam(form, "z_min", Math.max(-10, hi - RANGE_GAP));
+  };
+  sim.form.addEventListener("input", onRange, true);
+  return {
+    set: sim.set,
+    destroy() { sim.form.removeEventListener("input", onRange, true); ro.destroy(); sim.destroy(); plot.destroy(); bars.destroy(); table.remove(); hint.remove(); },
+  };
 }
