@@ -163,28 +163,44 @@ function themeSwitch() {
   });
 }
 
-/** A table wider than its column scrolls inside its wrapper: mark it, and make it reachable
- *  and scrollable from the keyboard, with a name that says so (re-checked on resize). */
-function wideTables() {
+/** Boxes that scroll (a table wider than its column, a long equation, a sim's picture on a
+ *  phone) are marked, reachable from the keyboard and, where they are regions, named; checked
+ *  again on every resize. */
+function scrollables() {
+  const kinds = [
+    [".table-scroll", (i) => `Table ${i + 1}, wider than the page: scroll sideways`, true],
+    ['math[display="block"]', null, false],
+    [".table-wrap", (i) => `Wide table ${i + 1}: scroll sideways`, false],
+    [".sim-stage", (i, el) => {
+      const head = el.closest(".sim")?.querySelector(".sim-head");
+      const title = [...(head?.querySelectorAll(":is(h1, h3), [id$='-variant']") ?? [])].map((t) => t.textContent).join(" ");
+      return `${title || "Simulation"}: picture, scrolls`;
+    }, false],
+  ];
   const mark = () => {
-    for (const box of document.querySelectorAll(".table-scroll")) {
-      const wide = box.scrollWidth > box.clientWidth + 1;
-      box.classList.toggle("is-scrollable", wide);
-      if (wide) {
-        box.tabIndex = 0;
-        box.setAttribute("role", "region");
-        box.setAttribute("aria-label", "Table, wider than the page: scroll sideways");
-      } else {
-        box.removeAttribute("tabindex"); box.removeAttribute("role"); box.removeAttribute("aria-label");
-      }
+    for (const [selector, name, tag] of kinds) {
+      [...document.querySelectorAll(selector)].forEach((box, i) => {
+        const over = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+        if (tag) box.classList.toggle("is-scrollable", over);
+        if (over && box.tabIndex < 0) {
+          box.tabIndex = 0;
+          box.dataset.scrolls = "";
+          if (name) { box.setAttribute("role", "region"); box.setAttribute("aria-label", name(i, box)); }
+        } else if (!over && "scrolls" in box.dataset) {
+          delete box.dataset.scrolls;
+          box.removeAttribute("tabindex");
+          if (name) { box.removeAttribute("role"); box.removeAttribute("aria-label"); }
+        }
+      });
     }
   };
   mark();
   new ResizeObserver(mark).observe(document.documentElement);
+  window.addEventListener("load", mark);
 }
 
 themeSwitch();
-wideTables();
+scrollables();
 glossaryTips();
 enhanceQuestions();
 presetLinks();

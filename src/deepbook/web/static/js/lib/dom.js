@@ -7,3 +7,9 @@ export function el(tag, attrs = {}, text = "") {
   if (text) e.textContent = text;
   return e;
 }
+
+/** The heading level for parts of a sim's picture: one below the sim's own title (h2 under a
+ *  full-window page's h1, h4 under a chapter's h3), so headings never skip a level. */
+export function subheading(root) {
+  return root.querySelector("h1") ? "h2" : "h4";
+}

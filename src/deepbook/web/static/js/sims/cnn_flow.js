@@ -13,7 +13,7 @@ import { encodePixels } from "../lib/pixels.js";
 import { readout } from "../lib/readout.js";
 import { instantSim } from "../lib/sim.js";
 import { drawingPad } from "../lib/pad.js";
-import { el } from "../lib/dom.js";
+import { el, subheading } from "../lib/dom.js";
 
 const MAP_STAGES = ["input", "conv1", "relu1", "pool1", "conv2", "relu2", "pool2"];
 const GAP = 2;
@@ -23,6 +23,7 @@ const big = (n) => n.toLocaleString("en-US");
 const shapeText = (s) => s.join(" × ");
 
 export function mount(root, ctx) {
+  const H = subheading(root); // headings inside the picture
   const stage = root.querySelector('[data-role="stage"]');
   stage.classList.add("cf-stage");
   let frame = null, values = null, sim = null;
@@ -55,7 +56,7 @@ export function mount(root, ctx) {
   const rows = {};
   for (const name of MAP_STAGES) {
     const row = el("section", { class: "cf-row", "data-stage": name });
-    const head = el("h4", { class: "cf-row-head" });
+    const head = el(H, { class: "cf-row-head" });
     const title = el("span", { class: "cf-row-title" }), facts = el("span", { class: "cf-row-facts" });
     head.append(title, facts);
     const box = el("div", { class: "cf-maps" });
@@ -69,7 +70,7 @@ export function mount(root, ctx) {
     rows[name] = { row, title, facts, canvas, grid: null };
   }
   const fcRow = el("section", { class: "cf-row cf-fc" });
-  const fcHead = el("h4", { class: "cf-row-head" });
+  const fcHead = el(H, { class: "cf-row-head" });
   fcRow.append(fcHead);
   flow.append(fcRow);
 
@@ -247,7 +248,7 @@ export function mount(root, ctx) {
   function renderCloseup(m) {
     const up = m.closeup, name = values.stage, label = stageLabel(name);
     const where = up.kind === "fc" ? `class ${up.class}` : `map ${values.channel}, row ${values.row}, column ${values.col}`;
-    const parts = [el("h4", {}, `Close-up: ${label}, ${where}`)];
+    const parts = [el(H, {}, `Close-up: ${label}, ${where}`)];
     if (up.kind === "conv") {
       const C = up.patch.length;
       const partial = up.products.map((ch, k) => [k, ch.flat().reduce((a, b) => a + b, 0)]);
@@ -300,7 +301,7 @@ export function mount(root, ctx) {
       tr.append(el("th", { scope: "row" }, r[0]), el("td", {}, r[1]), el("td", {}, r[2]));
       t.append(tr);
     }
-    calc.replaceChildren(el("h4", {}, "Parameter calculator"), t,
+    calc.replaceChildren(el(H, {}, "Parameter calculator"), t,
       el("p", {}, `The convolution needs ${fmt(k.ratio)} times fewer weights than the fully connected layer. Change the numbers under Settings.`));
   }
   function render(f, v) {

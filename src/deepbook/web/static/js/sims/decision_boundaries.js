@@ -11,7 +11,7 @@ import { decodePoints, encodePoints } from "../lib/points.js";
 import { pointEditor } from "../lib/pointedit.js";
 import { readout } from "../lib/readout.js";
 import { instantSim } from "../lib/sim.js";
-import { el } from "../lib/dom.js";
+import { el, subheading } from "../lib/dom.js";
 
 const PAD = { l: 4, r: 4, t: 4, b: 4 };
 const COST_LEVELS = 5;
@@ -22,6 +22,7 @@ const owner = (name) => Object.entries(OWNER).find(([prefix]) => name.startsWith
 const ms = (t) => (t >= 100 ? `${Math.round(t)} ms` : `${t.toPrecision(2)} ms`);
 
 export function mount(root, ctx) {
+  const H = subheading(root); // headings inside the picture
   const stage = root.querySelector('[data-role="stage"]');
   stage.classList.add("db-stage");
   const tools = el("div", { class: "db-tools" });
@@ -236,7 +237,7 @@ export function mount(root, ctx) {
     if (!data) return;
     if (!costCanvases.length) {
       const charts = el("div", { class: "db-cost-charts" });
-      cost.append(el("h4", {}, "Cost as the data grows"), charts, costLegend);
+      cost.append(el(H, {}, "Cost as the data grows"), charts, costLegend);
       for (const which of ["fit", "predict"]) {
         const cv = makeCanvas(charts, { label: `${which} time against number of points, log–log`, className: "db-cost-chart" });
         cv.setDraw((c2d, w, h, c) => drawCost(which, c2d, w, h, c));

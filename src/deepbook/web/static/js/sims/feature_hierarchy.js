@@ -9,12 +9,13 @@ import { fmt } from "../lib/controls.js";
 import { font, makeCanvas } from "../lib/plot.js";
 import { readout } from "../lib/readout.js";
 import { instantSim } from "../lib/sim.js";
-import { el } from "../lib/dom.js";
+import { el, subheading } from "../lib/dom.js";
 
 const GAP = 4;
 
 
 export function mount(root, ctx) {
+  const H = subheading(root); // headings inside the picture
   const stage = root.querySelector('[data-role="stage"]');
   stage.classList.add("fh-stage");
   let frame = null, tiles = null;
@@ -22,11 +23,11 @@ export function mount(root, ctx) {
   const facts = el("p", { class: "fh-facts", "aria-live": "polite" });
   const probeBox = el("div", { class: "fh-probes" });
   const probeNote = el("p", { class: "fh-note" });
-  const kernelHead = el("h4", { class: "fh-head" }, "Block 1's 16 filters (3 × 3 pixel weights: blue negative, orange positive)");
+  const kernelHead = el(H, { class: "fh-head" }, "Block 1's 16 filters (3 × 3 pixel weights: blue negative, orange positive)");
   const kernelBox = el("div", { class: "fh-kernels" });
-  const patchHead = el("h4", { class: "fh-head" });
+  const patchHead = el(H, { class: "fh-head" });
   const patchBox = el("div", { class: "fh-patches" });
-  const mapHead = el("h4", { class: "fh-head" });
+  const mapHead = el(H, { class: "fh-head" });
   const mapRow = el("div", { class: "fh-maprow" });
   const imageBox = el("div", { class: "fh-image" }), mapsBox = el("div", { class: "fh-maps" });
   const imageNote = el("p", { class: "fh-note" });
