@@ -19,7 +19,7 @@
 // and its map canvas data-box (the map's square on the canvas: x, y, width, height).
 import { GREYS, planeCanvas } from "../lib/colormap.js";
 import { setParam } from "../lib/controls.js";
-import { el } from "../lib/dom.js";
+import { el, subheading } from "../lib/dom.js";
 import { drawingPad } from "../lib/pad.js";
 import { encodePixels } from "../lib/pixels.js";
 import { decodePoints, encodePoints } from "../lib/points.js";
@@ -33,6 +33,7 @@ const pct = (p) => `${Math.round(100 * p)} %`;
 const ENDS = ["a", "b"];
 
 export function mount(root, ctx) {
+  const H = subheading(root); // headings inside the picture
   const stage = root.querySelector('[data-role="stage"]');
   stage.classList.add("li-stage", "class-palette");
   let frame = null, values = null, sim = null, shown = 0; // shown: the film index drawn
@@ -75,7 +76,7 @@ export function mount(root, ctx) {
     "Press A or B to choose an endpoint, arrow keys to move it (Shift moves farther), Delete to send it back to its digit.");
   const panels = [0, 1].map((p) => {
     const box = el("section", { class: "li-panel" });
-    const head = el("h4", { class: "li-head" });
+    const head = el(H, { class: "li-head" });
     const mapBox = el("div", { class: "li-mapbox" });
     const map = makeCanvas(mapBox, { label: "Map of the codes", className: "li-map" });
     const ends = el("p", { class: "li-ends" });
@@ -107,7 +108,7 @@ export function mount(root, ctx) {
 
   // ---- prior samples ------------------------------------------------------------------------------
   const priorBox = el("section", { class: "li-prior", "aria-label": "Samples from the prior" });
-  const priorHead = el("h4", { class: "li-head" });
+  const priorHead = el(H, { class: "li-head" });
   const priorRows = el("div", { class: "li-prior-rows" });
   priorBox.append(priorHead, priorRows);
   const priorCanvas = makeCanvas(priorRows, { label: "Prior draws decoded by each model", className: "li-prior-canvas" });
