@@ -86,3 +86,31 @@ def test_check_reports_unknown_and_uncaptioned_figures(tmp_path):
     problems = check(course, [])
     assert any("unknown figure 'no-such-figure'" in p for p in problems)
     assert any("figure 'two-spirals' has no caption" in p for p in problems)
+
+
+def test_the_creases_figure_is_the_trained_playgrounds_own():
+    """The shading is the trained network's own decision (it agrees with the engine's map),
+    each line is a first-layer unit's w·x + b = 0, and the accuracy printed is the engine's."""
+    import numpy as np
+
+    from deepbook.sims import get as sim
+
+    svg = FIGURES["trained-creases"].draw("light").decode()
+    engine = sim("playground").start({"layers": "8", "activation": "relu", "seed": 0})
+    while not engine.done and engine.steps < 3000:
+        engine.step(50)
+    meta = engine.snapshot().meta
+    assert f"{meta['epoch']} epochs: {100 * meta['train_accuracy']:.1f} % of" in svg
+    first = engine.net.mats[0]  # rows x1, x2, bias; one column per hidden unit
+    lines = re.findall(r'<line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)"', svg)
+    assert len(lines) == 8
+    size, pad, (lo, hi) = FIGURES["trained-creases"].height - 40, 8, meta["extent"]
+    for j, coords in enumerate(lines):
+        x0, y0, x1, y1 = (float(v) for v in coords)
+        for px, py in ((x0, y0), (x1, y1)):
+            x = lo + (px - pad) / size * (hi - lo)
+            y = hi - (py - pad) / size * (hi - lo)
+            assert (
+                abs(first[0, j] * x + first[1, j] * y + first[2, j])
+                < 0.05 * np.abs(first[:, j]).sum()
+            )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from deepbook.figures import figure
-from deepbook.figures.svg import THEME, doc, line, polyline, text
+from deepbook.figures.svg import THEME, doc, image, line, polyline, text
 
 CATALOG = [
     figure(
@@ -26,6 +26,17 @@ CATALOG = [
         "draws them at its defaults.",
         360,
         360,
+    ),
+    figure(
+        "trained-creases",
+        "plots",
+        "The playground's default network, eight ReLU units, after training on the two "
+        "spirals: the plane shaded by the class it predicts, the training points on top, and "
+        "eight straight lines, one per hidden unit, where that unit's ReLU bends. Between these "
+        "lines the boundary between the shaded classes is straight; it changes direction only "
+        "where it crosses one of them.",
+        560,
+        560,
     ),
 ]
 
@@ -100,3 +111,61 @@ def two_spirals(theme: str) -> bytes:
         colour = c["orange"] if k else c["blue"]
         body.append(f'<circle cx="{P(x):.1f}" cy="{P(-y):.1f}" r="3.2" fill="{colour}"/>')
     return doc(w, h, body, fig.alt)
+
+
+def trained_creases(theme: str) -> bytes:
+    """The playground's engine at its defaults (two spirals, eight ReLU units), trained to its
+    target: the map of its decision, and each hidden unit's crease, the line where its input
+    w·x + b crosses 0 and its ReLU bends."""
+    from deepbook.figures import get
+    from deepbook.sims import get as sim
+    from deepbook.sims.mlp import features_t
+    from deepbook.web.png import png
+
+    c = THEME[theme]
+    fig = get("trained-creases")
+    engine = sim("playground").start({"layers": "8", "activation": "relu", "seed": 0})
+    while not engine.done and engine.steps < 3000:
+        engine.step(50)
+    frame = engine.snapshot()
+    meta, arrays = frame.meta, frame.arrays
+    lo, hi = meta["extent"]
+    size, pad = fig.height - 40, 8
+    # the trained network itself on a fine grid (row 0 at the top), so the bends are sharp
+    cells = 2 * size
+    centres = lo + (np.arange(cells) + 0.5) / cells * (hi - lo)
+    gx, gy = np.meshgrid(centres, centres[::-1])
+    xy = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    logits = engine.net.output(features_t(xy, tuple(meta["features"])))
+    predicted = (logits[:, 1] > logits[:, 0]).reshape(cells, cells)
+    shade = (55, 80) if theme == "dark" else (238, 205)
+    pixels = np.where(predicted, shade[1], shade[0]).astype(np.uint8)
+
+    def P(v: float) -> float:
+        return pad + (v - lo) / (hi - lo) * size
+
+    def Q(v: float) -> float:
+        return pad + (hi - v) / (hi - lo) * size
+
+    body = [image(pad, pad, size, size, png(pixels))]
+    first = np.asarray(arrays["params"], dtype=np.float64)[: 3 * 8].reshape(3, 8)  # x1, x2, bias
+    for j in range(8):
+        (a, b), k = first[:2, j], first[2, j]
+        ends = []
+        for x in (lo, hi):  # where a·x + b·y + k = 0 meets the square's sides
+            if abs(b) > 1e-9 and lo <= (y := -(a * x + k) / b) <= hi:
+                ends.append((x, y))
+        for y in (lo, hi):
+            if abs(a) > 1e-9 and lo <= (x := -(b * y + k) / a) <= hi:
+                ends.append((x, y))
+        if len(ends) >= 2:
+            (x0, y0), (x1, y1) = ends[0], ends[-1]
+            body.append(line(P(x0), Q(y0), P(x1), Q(y1), c["fg"], 1.4))
+    n = meta["n_train"]
+    for x, y, k in np.asarray(arrays["points"])[:n]:
+        colour = c["orange"] if k else c["blue"]
+        body.append(f'<circle cx="{P(x):.1f}" cy="{Q(y):.1f}" r="2.6" fill="{colour}"/>')
+    acc = meta["train_accuracy"]
+    body.append(text(pad, fig.height - 12, f"8 ReLU units, {meta['epoch']} epochs: "
+                     f"{100 * acc:.1f} % of {n} training points right", c["fg"], 13))  # fmt: skip
+    return doc(fig.width, fig.height, body, fig.alt)
