@@ -114,3 +114,17 @@ def test_the_creases_figure_is_the_trained_playgrounds_own():
                 abs(first[0, j] * x + first[1, j] * y + first[2, j])
                 < 0.05 * np.abs(first[:, j]).sum()
             )
+
+
+def test_the_collapse_figure_prints_torchs_product():
+    import torch
+
+    svg = FIGURES["linear-collapse"].draw("dark").decode()
+    g = torch.Generator().manual_seed(2)
+    w1 = torch.randn(3, 2, generator=g).round(decimals=1)
+    b1 = torch.randn(3, generator=g).round(decimals=1)
+    w2 = torch.randn(2, 3, generator=g).round(decimals=1)
+    b2 = torch.randn(2, generator=g).round(decimals=1)
+    for v in [*(w2 @ w1).flatten().tolist(), *(w2 @ b1 + b2).tolist()]:
+        assert f">{v:.2f}<".replace("-", "−") in svg
+    assert re.search(r"differ by at most \d\.\d × 10⁻[⁰¹²³⁴⁵⁶⁷⁸⁹]+", svg)
