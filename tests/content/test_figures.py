@@ -128,3 +128,13 @@ def test_the_collapse_figure_prints_torchs_product():
     for v in [*(w2 @ w1).flatten().tolist(), *(w2 @ b1 + b2).tolist()]:
         assert f">{v:.2f}<".replace("-", "−") in svg
     assert re.search(r"differ by at most \d\.\d × 10⁻[⁰¹²³⁴⁵⁶⁷⁸⁹]+", svg)
+
+
+def test_the_step_size_figure_matches_the_chapters_numbers():
+    """Chapter 3: after 20 steps from w = 1 on λ = 50, η = 0.039 leaves w ≈ 0.36 and η = 0.05
+    gives (−1.5)^20 ≈ 3325; η = 1/λ lands on 0; each step multiplies w by 1 − ηλ."""
+    svg = FIGURES["step-sizes"].draw("light").decode()
+    assert f"→ {abs(1 - 0.039 * 50) ** 20:.3g}<" in svg and "→ 0.358<" in svg
+    assert f"→ {1.5**20:,.0f}<" in svg and "→ 3,325<" in svg
+    assert "× 0.00 a step → 0<" in svg
+    assert "× 0.50 a step → 9.5 × 10⁻⁷<" in svg  # 0.5^20

@@ -17,6 +17,16 @@ CATALOG = [
         780,
         280,
     ),
+    figure(
+        "step-sizes",
+        "graphs",
+        "Gradient descent on the loss ½·50·w² from w = 1 with four learning rates, the size of w "
+        "after each of 20 steps on a log scale: at η = 0.01 it shrinks by 0.5 a step, at 0.02 "
+        "it lands on 0 in one step, at 0.039 it flips sign and shrinks slowly to about 0.36, "
+        "and at 0.05 it flips and grows by 1.5 a step to about 3,325.",
+        720,
+        300,
+    ),
 ]
 
 X, T, W1, B, W2 = 2.0, 1.0, 0.5, -0.5, 3.0  # chapter 3's worked example
@@ -76,3 +86,63 @@ def computational_graph(theme: str) -> bytes:
     key = "blue: forward values; orange: gradients of L, from PyTorch's autograd"
     body.append(text(12, 268, key, c["muted"], 12))
     return doc(fig.width, fig.height, body, fig.alt)
+
+
+RATES = (0.01, 0.02, 0.039, 0.05)  # on L(w) = ½·50·w²: creep, one step, oscillate, diverge
+
+
+def step_sizes(theme: str) -> bytes:
+    """Gradient descent on L(w) = ½λw² with λ = 50 from w = 1, for four learning rates: each
+    step multiplies w by 1 − ηλ; |w| after each of 20 steps on a log scale."""
+    import math
+
+    from deepbook.figures import get
+    from deepbook.figures.svg import polyline
+
+    c = THEME[theme]
+    fig = get("step-sizes")
+    lam, steps = 50.0, 20
+    w_, h_ = fig.width, fig.height
+    left, right, top, bottom = 56, 230, 18, 40
+    lo, hi = -12, 4  # log10 |w|
+
+    def X(k: float) -> float:
+        return left + k / steps * (w_ - left - right)
+
+    def Y(v: float) -> float:
+        return top + (hi - v) / (hi - lo) * (h_ - top - bottom)
+
+    body = []
+    for t in range(lo, hi + 1, 2):
+        body.append(line(X(0), Y(t), X(steps), Y(t), c["grid"]))
+        label = "1" if t == 0 else f"10{str(t).replace('-', '⁻').translate(SUPER)}"
+        body.append(text(left - 8, Y(t) + 4, label, c["muted"], 12, "end"))
+    for k in range(0, steps + 1, 5):
+        body.append(text(X(k), h_ - bottom + 18, str(k), c["muted"], 12, "middle"))
+    body.append(text(X(steps), h_ - 6, "step", c["fg"], 13, "end"))
+    body.append(text(left, top - 2, "|w| (log scale)", c["fg"], 12))
+    colours = (c["blue"], c["green"], c["orange"], c["pink"])
+    for i, (eta, colour) in enumerate(zip(RATES, colours, strict=True)):
+        ws = [(1 - eta * lam) ** k for k in range(steps + 1)]
+        pts = [(X(k), Y(max(lo, math.log10(abs(v))) if v else lo)) for k, v in enumerate(ws)]
+        body.append(polyline(pts, colour, 2.5))
+        factor = 1 - eta * lam
+        ly = top + 22 + 40 * i
+        body.append(line(w_ - right + 16, ly - 4, w_ - right + 40, ly - 4, colour, 3))
+        body.append(text(w_ - right + 46, ly, f"η = {eta:g}", c["fg"], 13))
+        body.append(text(w_ - right + 46, ly + 16, f"× {factor:.2f} a step → {number(abs(ws[-1]))}"
+                         .replace("-", "−"), c["muted"], 12))  # fmt: skip
+    return doc(fig.width, fig.height, body, fig.alt)
+
+
+SUPER = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def number(v: float) -> str:
+    """As the text writes numbers: 0, 0.358, 3,325, 9.5 × 10⁻⁷."""
+    if v == 0:
+        return "0"
+    if 1e-3 <= v < 1e5:
+        return f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
+    mantissa, exponent = f"{v:.1e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).replace('-', '⁻').translate(SUPER)}"
