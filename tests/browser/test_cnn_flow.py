@@ -110,7 +110,7 @@ def test_the_closeup_follows_a_click_and_the_keys(page: Any) -> None:
     n = frames(page)
     page.mouse.click(box["x"] + 20, box["y"] + 20)  # inside the first map
     wait_frame(page, n)
-    head = page.text_content(f"{ROOT} .cf-closeup h4") or ""
+    head = page.text_content(f"{ROOT} .cf-closeup :is(h2, h4)") or ""
     assert head.startswith("Close-up: Convolution 1, map 0, row")
     total = page.text_content(f"{ROOT} .cf-closeup .cf-total") or ""
     assert "plus bias" in total and "The map holds" in total
@@ -119,11 +119,11 @@ def test_the_closeup_follows_a_click_and_the_keys(page: Any) -> None:
     n = frames(page)
     page.keyboard.press("ArrowRight")
     wait_frame(page, n)
-    assert f"column {col + 1}" in (page.text_content(f"{ROOT} .cf-closeup h4") or "")
+    assert f"column {col + 1}" in (page.text_content(f"{ROOT} .cf-closeup :is(h2, h4)") or "")
     n = frames(page)
     page.keyboard.press("PageDown")
     wait_frame(page, n)
-    assert "map 1," in (page.text_content(f"{ROOT} .cf-closeup h4") or "")
+    assert "map 1," in (page.text_content(f"{ROOT} .cf-closeup :is(h2, h4)") or "")
 
 
 def test_clear_leaves_nothing_to_predict(page: Any) -> None:

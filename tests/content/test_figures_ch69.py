@@ -18,7 +18,7 @@ from deepbook.figures import FIGURES, THEMES
 from deepbook.figures import connections as cx
 from deepbook.figures import training as tr
 from deepbook.settings import Settings
-from deepbook.web.png import png
+from deepbook.figures.png import png
 
 SVG = "{http://www.w3.org/2000/svg}"
 COURSE = load_course(Settings().content_dir)

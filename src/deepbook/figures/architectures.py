@@ -525,7 +525,7 @@ def vit_numbers() -> dict[str, Any]:
 
 def vit_patches(theme: str) -> bytes:
     from deepbook.figures import get
-    from deepbook.web.png import png
+    from deepbook.figures.png import png
 
     c = THEME[theme]
     fig = get("vit-patches")

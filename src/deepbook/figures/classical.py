@@ -50,7 +50,7 @@ def _num(v: float, fmt: str = ",.0f") -> str:
 
 def _png(x: float, y: float, w: float, h: float, gray: np.ndarray) -> str:
     from deepbook.figures.svg import image
-    from deepbook.web.png import png
+    from deepbook.figures.png import png
 
     return image(x, y, w, h, png(np.ascontiguousarray(gray, dtype=np.uint8)))
 

@@ -154,7 +154,7 @@ def box(x: float, y: float, w: float, h: float, stroke: str, fill: str) -> str:
 
 def backbone_heads(theme: str) -> bytes:
     from deepbook.figures import get
-    from deepbook.web.png import png
+    from deepbook.figures.png import png
 
     c = THEME[theme]
     fig = get("backbone-heads")

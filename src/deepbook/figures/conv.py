@@ -85,7 +85,7 @@ def marked(y: np.ndarray) -> tuple[int, int]:
 
 def conv_photo(theme: str) -> bytes:
     from deepbook.figures import get
-    from deepbook.web.png import png
+    from deepbook.figures.png import png
 
     c = THEME[theme]
     fig = get("conv-photo")
@@ -205,7 +205,7 @@ def rf_rows() -> list[dict[str, Any]]:
 def receptive_fields(theme: str) -> bytes:
     from deepbook.figures import get
     from deepbook.models import nets, shipped
-    from deepbook.web.png import png
+    from deepbook.figures.png import png
 
     c = THEME[theme]
     fig = get("receptive-fields")

@@ -32,7 +32,7 @@ def alpha_bar(t: int, T: int = 1000) -> float:
 def forward_diffusion(theme: str) -> bytes:
     from deepbook.figures import get
     from deepbook.models import shipped
-    from deepbook.web.png import png
+    from deepbook.figures.png import png
 
     c = THEME[theme]
     fig = get("forward-diffusion")

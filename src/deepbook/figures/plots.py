@@ -131,7 +131,7 @@ def trained_creases(theme: str) -> bytes:
     from deepbook.sims import get as sim
     from deepbook.sims.mlp import features_t
     from deepbook.sims.playground import Playground
-    from deepbook.web.png import png
+    from deepbook.figures.png import png
 
     c = THEME[theme]
     fig = get("trained-creases")

@@ -150,7 +150,7 @@ def augmentations(seed: int = AUGMENT_SEED) -> list[tuple[str, str, np.ndarray, 
 
 def augmented_copies(theme: str) -> bytes:
     from deepbook.figures import get
-    from deepbook.web.png import png
+    from deepbook.figures.png import png
 
     c = THEME[theme]
     fig = get("augmented-copies")
@@ -301,7 +301,7 @@ def reconstructions() -> tuple[np.ndarray, dict[str, tuple[np.ndarray, float]]]:
 
 def autoencoder_reconstructions(theme: str) -> bytes:
     from deepbook.figures import get
-    from deepbook.web.png import png
+    from deepbook.figures.png import png
 
     c = THEME[theme]
     fig = get("autoencoder-reconstructions")

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from deepbook.models.coders import Coder
 from deepbook.models.data import SOURCES
 from deepbook.models.shipped import Model
-from deepbook.web.png import data_uri
+from deepbook.figures.png import data_uri
 
 CURVE_W, CURVE_H, LEFT, BOTTOM = 320, 150, 44, 28
 

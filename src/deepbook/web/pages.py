@@ -180,7 +180,17 @@ def sim_page(
     )
 
 
-@router.get("/figures/{name}")
+@router.get(
+    "/figures/{name}",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"image/svg+xml": {}, "image/png": {}},
+            "description": "The figure, drawn in the theme named",
+        },
+        404: {"description": "No such figure, theme or file type"},
+    },
+)
 def figure(
     name: Annotated[str, Path(examples=["activation-curves-light.svg"])], request: Request
 ) -> Response:

@@ -1,4 +1,4 @@
-"""Greyscale images as PNG data URIs (the pages' small pictures; no imaging library needed)."""
+"""Greyscale images as PNG bytes and data URIs (figures and the model pages; no imaging library)."""
 
 from __future__ import annotations
 
