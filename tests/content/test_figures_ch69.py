@@ -17,8 +17,8 @@ from deepbook.content import load_course
 from deepbook.figures import FIGURES, THEMES
 from deepbook.figures import connections as cx
 from deepbook.figures import training as tr
-from deepbook.settings import Settings
 from deepbook.figures.png import png
+from deepbook.settings import Settings
 
 SVG = "{http://www.w3.org/2000/svg}"
 COURSE = load_course(Settings().content_dir)

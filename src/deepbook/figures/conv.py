@@ -204,8 +204,8 @@ def rf_rows() -> list[dict[str, Any]]:
 
 def receptive_fields(theme: str) -> bytes:
     from deepbook.figures import get
-    from deepbook.models import nets, shipped
     from deepbook.figures.png import png
+    from deepbook.models import nets, shipped
 
     c = THEME[theme]
     fig = get("receptive-fields")

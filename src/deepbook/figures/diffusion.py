@@ -31,8 +31,8 @@ def alpha_bar(t: int, T: int = 1000) -> float:
 
 def forward_diffusion(theme: str) -> bytes:
     from deepbook.figures import get
-    from deepbook.models import shipped
     from deepbook.figures.png import png
+    from deepbook.models import shipped
 
     c = THEME[theme]
     fig = get("forward-diffusion")

@@ -128,10 +128,10 @@ def trained_creases(theme: str) -> bytes:
     target: the map of its decision, and each hidden unit's crease, the line where its input
     w·x + b crosses 0 and its ReLU bends."""
     from deepbook.figures import get
+    from deepbook.figures.png import png
     from deepbook.sims import get as sim
     from deepbook.sims.mlp import features_t
     from deepbook.sims.playground import Playground
-    from deepbook.figures.png import png
 
     c = THEME[theme]
     fig = get("trained-creases")

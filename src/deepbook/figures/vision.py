@@ -67,8 +67,8 @@ def _rich(x: float, y: float, s: str, fill: str, size: float, weight: str = "nor
 
 
 def _png(x: float, y: float, w: float, h: float, gray: np.ndarray) -> str:
-    from deepbook.figures.svg import image
     from deepbook.figures.png import png
+    from deepbook.figures.svg import image
 
     return image(x, y, w, h, png(np.ascontiguousarray(gray, dtype=np.uint8)))
 

@@ -16,10 +16,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from deepbook.figures.png import data_uri
 from deepbook.models.coders import Coder
 from deepbook.models.data import SOURCES
 from deepbook.models.shipped import Model
-from deepbook.figures.png import data_uri
 
 CURVE_W, CURVE_H, LEFT, BOTTOM = 320, 150, 44, 28
 
