@@ -122,3 +122,31 @@ def test_the_server_draws_and_caches_figures(client):
     assert client.get("/figures/forward-diffusion-dark.svg").content == r.content
     for bad in ("nope-light.svg", "two-spirals-sepia.svg", "two-spirals-light.png"):
         assert client.get(f"/figures/{bad}").status_code == 404
+
+
+def test_contents_shows_overall_progress_where_to_continue_and_the_sims(client):
+    course = client.app.state.course
+    total = sum(len(c.questions) for c in course.chapters)
+    html = client.get("/").text
+    assert f"0 of {total} questions right across the course" in html
+    assert 'class="resume" href="/chapters/why-learning">Start with chapter 0' in html
+    backprop = course.chapter("backpropagation")
+    assert re.search(
+        r'data-chapter="backpropagation".*?class="has-sims">▶ 1 simulation<', html, re.S
+    )
+    q = backprop.questions[0]
+    client.post("/api/answers", json={"question_id": q.id, "choice": q.answer})
+    html = client.get("/").text
+    assert f"1 of {total} questions right" in html
+    assert 'href="/chapters/backpropagation">Continue with chapter 3: Backpropagation' in html
+    for other in backprop.questions[1:]:  # the whole chapter right: continue with the next one
+        client.post("/api/answers", json={"question_id": other.id, "choice": other.answer})
+    assert "Continue with chapter 4" in client.get("/").text
+
+
+def test_the_on_this_page_list_links_each_simulation(client):
+    html = client.get("/chapters/classical-ml").text
+    nav = html.split('aria-label="On this page"', 1)[1].split("</nav>", 1)[0]
+    links = re.findall(r'href="#sim-([a-z_]+)"', nav)
+    assert links and all(f'id="sim-{k}"' in html for k in links)
+    assert "Simulation: Decision boundaries" in nav

@@ -87,6 +87,7 @@ def contents(request: Request, course: CourseDep, db: DbDep, templates: Template
         who = learner(s, request)
         progress = chapter_progress(s, who)
         used = sims_used(s, who)
+        answers = latest_answers(s, who)
     rows = []
     for ch in course.chapters:
         p = progress.get(ch.slug)
@@ -99,7 +100,23 @@ def contents(request: Request, course: CourseDep, db: DbDep, templates: Template
                 "sims_used": [x for x in sims if x in used],
             }
         )
-    return templates.TemplateResponse(request, "contents.html", {"rows": rows, "course": course})
+    total = sum(len(ch.questions) for ch in course.chapters)
+    right = sum(p.correct for p in progress.values())
+    resume = None  # the chapter of the latest answer, or the next one once it is all right
+    if answers:
+        last = max(answers.values(), key=lambda a: a.answered_at).chapter
+        order = [ch.slug for ch in course.chapters]
+        if last in order:
+            i = order.index(last)
+            done = progress.get(last)
+            if done and done.correct == len(course.chapters[i].questions) and i + 1 < len(order):
+                i += 1
+            resume = course.chapters[i]
+    return templates.TemplateResponse(
+        request,
+        "contents.html",
+        {"rows": rows, "course": course, "total": total, "right": right, "resume": resume},
+    )
 
 
 @router.get("/chapters/{slug}")
