@@ -174,8 +174,14 @@ def answer_form(
 def glossary(request: Request, course: CourseDep, templates: TemplatesDep) -> Any:
     """Every glossary term with its definition and the chapter that introduces it."""
     chapters = {c.slug: c for c in course.chapters}
+    letters: dict[str, list[Any]] = {}  # A–Z: each letter's terms, in alphabetical order
+    for t in sorted(course.glossary, key=lambda t: t.term.casefold()):
+        first = t.term[:1].upper()
+        letters.setdefault(first if first.isalpha() else "#", []).append(t)
     return templates.TemplateResponse(
-        request, "glossary.html", {"terms": course.glossary, "chapters": chapters}
+        request,
+        "glossary.html",
+        {"terms": course.glossary, "letters": letters, "chapters": chapters},
     )
 
 

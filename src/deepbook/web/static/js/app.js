@@ -133,9 +133,15 @@ function glossaryTips() {
     a.setAttribute("aria-describedby", "term-tip");
   };
   const hideSoon = () => { hideTimer = setTimeout(() => { tip.hidden = true; }, 250); };
+  let touched = null; // on touch, the first tap on a term shows its definition; the second follows it
   for (const a of document.querySelectorAll("a.term[title]")) {
     a.dataset.definition = a.title;
     a.removeAttribute("title");
+    a.addEventListener("pointerdown", (ev) => { if (ev.pointerType !== "mouse") touched = a; });
+    a.addEventListener("click", (ev) => {
+      if (touched !== a) return;
+      if (tip.hidden || tip.dataset.for !== a.href) { ev.preventDefault(); show(a); tip.dataset.for = a.href; }
+    });
     a.addEventListener("mouseenter", () => show(a));
     a.addEventListener("focus", () => show(a));
     a.addEventListener("mouseleave", hideSoon);
@@ -199,8 +205,29 @@ function scrollables() {
   window.addEventListener("load", mark);
 }
 
+/** The glossary's filter: terms whose name, aliases or definition contain the words typed. */
+function glossaryFilter() {
+  const input = document.querySelector('[data-role="term-filter"]');
+  if (!input) return;
+  const count = document.querySelector('[data-role="term-count"]');
+  const entries = [...document.querySelectorAll(".term-entry")];
+  const apply = () => {
+    const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    for (const e of entries) {
+      const hit = words.every((w) => e.textContent.toLowerCase().includes(w));
+      e.hidden = !hit;
+      if (hit) shown++;
+    }
+    for (const s of document.querySelectorAll("section.letter")) s.hidden = !s.querySelector(".term-entry:not([hidden])");
+    count.textContent = `${shown} of ${entries.length} terms`;
+  };
+  input.addEventListener("input", apply);
+}
+
 themeSwitch();
 scrollables();
+glossaryFilter();
 glossaryTips();
 enhanceQuestions();
 presetLinks();
