@@ -150,3 +150,34 @@ def test_the_on_this_page_list_links_each_simulation(client):
     links = re.findall(r'href="#sim-([a-z_]+)"', nav)
     assert links and all(f'id="sim-{k}"' in html for k in links)
     assert "Simulation: Decision boundaries" in nav
+
+
+def test_some_questions_sit_after_the_section_they_test(client):
+    course = client.app.state.course
+    ch = course.chapter("backpropagation")
+    html = client.get("/chapters/backpropagation").text
+    forms = re.findall(r'<form class="question" id="q-([^"]+)"', html)
+    assert sorted(forms) == sorted(q.id for q in ch.questions)  # each once: inline or in the bank
+    bank = html.split('<section class="questions"', 1)[1]
+    inline = html.split('<section class="questions"', 1)[0]
+    assert 'id="q-backprop-softmax-loss"' in inline and 'id="q-backprop-softmax-loss"' not in bank
+    # right after its section: between the softmax heading and the next one
+    section = inline.split('id="measuring-wrongness-softmax-and-cross-entropy"', 1)[1]
+    assert 'id="q-backprop-softmax-loss"' in section.split("<h2", 1)[0]
+    assert "2 more appear beside the sections they test" in bank
+
+
+def test_check_reports_a_question_placed_from_another_chapter():
+    from dataclasses import replace
+
+    from deepbook.content import check
+    from deepbook.content.loader import Segment
+    from deepbook.content.markdown import to_html
+
+    course = load_course(Settings().content_dir)
+    ch = course.chapters[0]
+    bad = Segment("html", to_html("::: question backprop-softmax-loss\n:::\n"))
+    course.chapters[0] = replace(ch, segments=[*ch.segments, bad])
+    assert any(
+        "'backprop-softmax-loss' is not in this chapter's bank" in p for p in check(course, [])
+    )

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 
 from deepbook.content.course import SLUGS
 from deepbook.content.loader import Course
+from deepbook.content.markdown import QUESTION_SLOT
 from deepbook.figures import FIGURES
 
 REQUIRED_SECTIONS = ("Summary", "Further reading")
@@ -60,6 +61,16 @@ def check(
             problems.append(f"{where}: must open with a paragraph before any heading")
         problems += check_embeds(ch.segments, where, known, specs)
         problems += check_figures(ch.segments, where)
+        placed = [m for s in ch.segments for m in QUESTION_SLOT.findall(s.html)]
+        bank = {q.id for q in ch.questions}
+        problems += [
+            f"{where}: ::: question {q!r} is not in this chapter's bank"
+            for q in placed
+            if q not in bank
+        ]
+        problems += [
+            f"{where}: question {q!r} is placed twice" for q, n in Counter(placed).items() if n > 1
+        ]
         if len(ch.questions) < 4:
             problems.append(f"{where}: has {len(ch.questions)} questions; at least 4 are needed")
     ids = Counter(q.id for c in course.chapters for q in c.questions)

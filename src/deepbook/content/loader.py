@@ -203,6 +203,7 @@ def load_chapter(
     slug = str(meta["id"])
     questions = _questions(folder / "questions.yaml", slug, problems)
     prose = re.sub(r"\$\$.*?\$\$|\$[^$\n]*\$", " ", body, flags=re.S)
+    prose = re.sub(r"^:::.*$", " ", prose, flags=re.M)  # directive lines are markup, not reading
     return Chapter(
         slug=slug,
         number=int(meta["number"]),

@@ -1,9 +1,10 @@
-"""Markdown → HTML for chapters: CommonMark + tables, LaTeX → MathML, and three `:::` directives.
+"""Markdown → HTML for chapters: CommonMark + tables, LaTeX → MathML, and four `:::` directives.
 
     ::: insight Optional title        a highlighted key-insight callout
     ::: sim <id> [key=<key>] [<param>=<value> ...]
                                       embeds a simulation; its body is the "what to try" text
     ::: figure <id>                   a figure computed by deepbook/figures; its body is the caption
+    ::: question <id>                 places one of the chapter's questions here (empty body)
 
 A sim directive renders as the marker `<!--sim:<id> key=... a=b-->` followed by its intro HTML
 inside `<div class="sim-intro">`; the loader splits chapters on these markers. `key` tells two
@@ -75,6 +76,19 @@ def _render_figure(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) -
     return f'<figure class="figure" data-figure="{fig.id}">{imgs}<figcaption>\n'
 
 
+QUESTION_SLOT = re.compile(r'<div class="question-slot" data-question="([^"]*)"></div>\n?')
+
+
+def _render_question(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) -> str:
+    """`::: question <id>` (empty body): where the page puts that question of the chapter's bank,
+    right after the section it tests; the bank at the end keeps the others."""
+    tok = tokens[idx]
+    if tok.nesting != 1:
+        return "</div>\n"
+    qid = html.escape(tok.info.strip()[len("question") :].strip())
+    return f'<div class="question-slot" data-question="{qid}">'
+
+
 def _render_sim(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) -> str:
     tok = tokens[idx]
     if tok.nesting != 1:
@@ -102,6 +116,7 @@ def make_parser() -> MarkdownIt:
     md.use(container_plugin, name="insight", render=_render_insight)
     md.use(container_plugin, name="sim", render=_render_sim)
     md.use(container_plugin, name="figure", render=_render_figure)
+    md.use(container_plugin, name="question", render=_render_question)
     md.use(anchors_plugin, min_level=2, max_level=3)
     md.use(glossary_plugin)
     md.add_render_rule("table_open", _table_open)

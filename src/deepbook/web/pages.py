@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from deepbook.content import OPTIONS, SLUGS
+from deepbook.content.markdown import QUESTION_SLOT
 from deepbook.figures import FIGURES, THEMES
 from deepbook.sims import REGISTRY
 from deepbook.sims.base import AnySpec
@@ -138,6 +140,22 @@ def chapter(
         for seg in ch.segments
         if seg.kind == "sim"
     }
+    # questions placed after the section they test (`::: question <id>`), rendered in place; the
+    # bank at the end keeps the rest
+    make = request.app.state.templates.env.get_template("_question.html").module.question
+    by_id = {q.id: q for q in ch.questions}
+    placed: list[str] = []
+
+    def place(m: re.Match[str]) -> str:
+        q = by_id.get(m.group(1))
+        if q is None:
+            return ""
+        placed.append(q.id)
+        return f'<div class="question-inline">{make(q, ch.slug, answers.get(q.id))}</div>\n'
+
+    prose = [
+        QUESTION_SLOT.sub(place, seg.html) if seg.kind == "html" else "" for seg in ch.segments
+    ]
     i = course.chapters.index(ch)
     nav = {
         "prev": course.chapters[i - 1] if i > 0 else None,
@@ -146,7 +164,15 @@ def chapter(
     return templates.TemplateResponse(
         request,
         "chapter.html",
-        {"ch": ch, "sims": sims, "answers": answers, "nav": nav, "course": course},
+        {
+            "ch": ch,
+            "sims": sims,
+            "answers": answers,
+            "nav": nav,
+            "course": course,
+            "prose": prose,
+            "bank": [q for q in ch.questions if q.id not in placed],
+        },
     )
 
 
