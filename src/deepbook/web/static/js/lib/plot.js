@@ -62,7 +62,8 @@ export function makeCanvas(parent, { label, className } = {}) {
   };
 }
 
-/** A canvas font that grows with the page's root font size (larger on projectors). */
+/** A canvas font that grows with the page's root font size (larger on projectors: the views
+ *  use 12 px and up, so canvas text is at least 14 px at the projector's 118 %). */
 export function font(px) {
   const scale = parseFloat(getComputedStyle(document.documentElement).fontSize) / 16 || 1;
   return `${Math.round(px * scale)}px system-ui, sans-serif`;
@@ -83,7 +84,7 @@ export function axes(ctx, box, xDom, yDom, c, { xLabel = "", yLabel = "", logY =
   const X = (x) => box.x + ((x - x0) / (x1 - x0)) * box.w;
   const Y = (y) => box.y + box.h - (((logY ? Math.log10(y) : y) - y0) / (y1 - y0)) * box.h;
   ctx.save();
-  ctx.font = font(11);
+  ctx.font = font(12);
   ctx.lineWidth = 1;
   ctx.strokeStyle = c.grid; ctx.fillStyle = c.text;
   ctx.textAlign = "center"; ctx.textBaseline = "top";

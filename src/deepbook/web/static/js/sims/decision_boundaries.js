@@ -227,7 +227,7 @@ export function mount(root, ctx) {
     for (const [id, ys] of Object.entries(series)) {
       line(c2d, b, X, Y, xs, ys.map((t) => Math.max(t, 10 ** y0)), c.get(`--clf-${id}`), { width: 2 });
     }
-    c2d.save(); c2d.font = font(11); c2d.fillStyle = c.text; c2d.textAlign = "right";
+    c2d.save(); c2d.font = font(12); c2d.fillStyle = c.text; c2d.textAlign = "right";
     c2d.fillText(which === "fit" ? "Fit" : "Predict (10,000 map points)", b.x + b.w, b.y - 6); c2d.restore();
   }
   const costLegend = el("table", { class: "readout db-slopes" });

@@ -90,7 +90,7 @@ export function mount(root, ctx) {
     if (patches.canvas.style.aspectRatio !== want) patches.canvas.style.aspectRatio = want;
     const dead = new Set(frame.meta.dead), sub = (g.size - 2) / 3;
     c2d.imageSmoothingEnabled = false;
-    c2d.font = font(11); c2d.textBaseline = "top"; c2d.textAlign = "left";
+    c2d.font = font(12); c2d.textBaseline = "top"; c2d.textAlign = "left";
     for (let k = 0; k < C; k++) {
       const x = (k % g.cols) * (g.size + GAP), y = Math.floor(k / g.cols) * (g.size + GAP + 14);
       c2d.fillStyle = c.text; c2d.fillText(`unit ${k}`, x, y);

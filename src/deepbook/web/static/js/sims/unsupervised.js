@@ -207,7 +207,7 @@ export function mount(root, ctx) {
       if (!empty) { c2d.fillStyle = c.get(`--class-${j}`); c2d.fill(); }
       c2d.lineWidth = 2.5; c2d.strokeStyle = c.fg; c2d.setLineDash(empty ? [3, 3] : []); c2d.stroke();
       c2d.setLineDash([]);
-      c2d.font = font(11); c2d.textAlign = "left"; c2d.textBaseline = "bottom";
+      c2d.font = font(12); c2d.textAlign = "left"; c2d.textBaseline = "bottom";
       c2d.lineWidth = 3; c2d.strokeStyle = c.panel; c2d.fillStyle = c.fg;
       c2d.strokeText(String(j + 1), cx + s - 1, cy - s + 3); c2d.fillText(String(j + 1), cx + s - 1, cy - s + 3);
     }
@@ -335,7 +335,7 @@ export function mount(root, ctx) {
     c2d.font = font(12); c2d.fillStyle = c.text; c2d.textAlign = "left"; c2d.textBaseline = "bottom";
     const head = `the first ${S} components (faded: not used with ${m.components})`;
     c2d.fillText(c2d.measureText(head).width <= w ? head : `PC1–${S} (faded: not used)`, Math.max(0, x0), title - 5, w);
-    c2d.font = font(11); c2d.textAlign = "center"; c2d.textBaseline = "top";
+    c2d.font = font(12); c2d.textAlign = "center"; c2d.textBaseline = "top";
     const named = c2d.measureText(`PC${S}`).width <= s + gap - 2; // else numbers only
     for (let j = 0; j < S; j++) {
       const data = basis.subarray(j * 64, (j + 1) * 64);
@@ -355,7 +355,7 @@ export function mount(root, ctx) {
     grad.addColorStop(0, c.get("--us-negative")); grad.addColorStop(0.5, c.panel); grad.addColorStop(1, c.get("--us-positive"));
     c2d.fillStyle = grad; c2d.fillRect(kx, ky, kw, 10);
     c2d.strokeStyle = c.grid; c2d.strokeRect(kx - 0.5, ky - 0.5, kw + 1, 11);
-    c2d.fillStyle = c.text; c2d.textBaseline = "middle"; c2d.font = font(11);
+    c2d.fillStyle = c.text; c2d.textBaseline = "middle"; c2d.font = font(12);
     c2d.textAlign = "right"; c2d.fillText("negative", kx - 6, ky + 5);
     c2d.textAlign = "left"; c2d.fillText("positive", kx + kw + 6, ky + 5);
     c2d.restore();
@@ -427,7 +427,7 @@ export function mount(root, ctx) {
     c2d.beginPath(); c2d.arc(qx, qy, 4, 0, 2 * Math.PI); c2d.fill();
     c2d.restore();
     c2d.save();
-    c2d.font = font(11); c2d.fillStyle = c.muted; c2d.textAlign = "left"; c2d.textBaseline = "bottom";
+    c2d.font = font(12); c2d.fillStyle = c.muted; c2d.textAlign = "left"; c2d.textBaseline = "bottom";
     c2d.fillText("PC2", b.x + 4, b.y + 16);
     c2d.restore();
   }

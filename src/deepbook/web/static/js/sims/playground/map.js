@@ -144,7 +144,7 @@ export function outputMap(parent, root, ctx, { state, edit }) {
     drawPoints(c2d, b, p, s);
     // frame and ticks
     c2d.strokeStyle = c.axis; c2d.lineWidth = 1; c2d.strokeRect(b.x + 0.5, b.y + 0.5, b.w - 1, b.h - 1);
-    c2d.font = font(10); c2d.fillStyle = c.text;
+    c2d.font = font(12); c2d.fillStyle = c.text;
     c2d.textAlign = "center"; c2d.textBaseline = "top";
     for (const t of TICKS) c2d.fillText(String(t), toPx(t, 0, b)[0], b.y + b.h + 4);
     c2d.textAlign = "right"; c2d.textBaseline = "middle";
