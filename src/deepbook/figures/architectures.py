@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from deepbook.figures import figure
-from deepbook.figures.svg import THEME, doc, image, line, text
+from deepbook.figures.svg import THEME, arrow, box, dims, doc, image, line, text
 
 CATALOG = [
     figure(
@@ -71,27 +71,6 @@ def params(module: Any) -> int:
     return int(sum(p.numel() for p in module.parameters()))
 
 
-def box(x: float, y: float, w: float, h: float, stroke: str, fill: str, width: float = 1.5) -> str:
-    return (
-        f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="7" '
-        f'fill="{fill}" stroke="{stroke}" stroke-width="{width}"/>'
-    )
-
-
-def arrow(x0: float, y0: float, x1: float, y1: float, colour: str, width: float = 1.5) -> str:
-    """A line with a small triangular head at (x1, y1)."""
-    dx, dy = x1 - x0, y1 - y0
-    n = float(np.hypot(dx, dy)) or 1.0
-    ux, uy = dx / n, dy / n
-    a, b = 8.0, 4.5
-    bx, by = x1 - a * ux, y1 - a * uy
-    head = (
-        f'<polygon points="{x1:.1f},{y1:.1f} {bx - b * uy:.1f},{by + b * ux:.1f} '
-        f'{bx + b * uy:.1f},{by - b * ux:.1f}" fill="{colour}"/>'
-    )
-    return line(x0, y0, bx, by, colour, width) + head
-
-
 def residual_numbers() -> dict[str, dict[str, Any]]:
     """ResNet's basic block (ResNet-34, 64 channels) and bottleneck block (ResNet-50, 256 → 64
     → 256), built as PyTorch modules without biases or batch norm, run on 56 × 56 maps: each
@@ -135,10 +114,6 @@ def residual_numbers() -> dict[str, dict[str, Any]]:
                 "total": params(body),
             }
     return out
-
-
-def dims(shape: tuple[int, ...]) -> str:
-    return " × ".join(str(d) for d in shape)
 
 
 def residual_blocks(theme: str) -> bytes:

@@ -9,7 +9,7 @@ from functools import cache
 import numpy as np
 
 from deepbook.figures import figure
-from deepbook.figures.svg import THEME, doc, line, text
+from deepbook.figures.svg import THEME, doc, line, minus, text
 
 CATALOG = [
     figure(
@@ -45,7 +45,7 @@ SIDE, PATCH, STRIDE, WORDS = 128, 8, 4, 8
 
 
 def _num(v: float, fmt: str = ",.0f") -> str:
-    return f"{v:{fmt}}".replace("-", "−")
+    return minus(f"{v:{fmt}}")
 
 
 def _png(x: float, y: float, w: float, h: float, gray: np.ndarray) -> str:

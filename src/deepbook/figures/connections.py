@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from deepbook.figures import figure
-from deepbook.figures.svg import THEME, doc, image, line, polyline, text
+from deepbook.figures.svg import THEME, arrow, box, dims, doc, image, line, polyline, text
 
 if TYPE_CHECKING:
     from torch import nn
@@ -128,30 +128,6 @@ def shapes() -> dict[str, Any]:
     }
 
 
-def dims(shape: tuple[int, ...]) -> str:
-    return " × ".join(str(v) for v in shape)
-
-
-def arrow(x0: float, y0: float, x1: float, y1: float, colour: str) -> str:
-    """A line from (x0, y0) to (x1, y1) with a filled head at the end."""
-    dx, dy = x1 - x0, y1 - y0
-    n = float(np.hypot(dx, dy))
-    ux, uy = dx / n, dy / n
-    bx, by = x1 - 9 * ux, y1 - 9 * uy
-    head = (
-        f'<polygon points="{x1:.1f},{y1:.1f} {bx - 4.5 * uy:.1f},{by + 4.5 * ux:.1f} '
-        f'{bx + 4.5 * uy:.1f},{by - 4.5 * ux:.1f}" fill="{colour}"/>'
-    )
-    return line(x0, y0, bx, by, colour, 2) + head
-
-
-def box(x: float, y: float, w: float, h: float, stroke: str, fill: str) -> str:
-    return (
-        f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="8" '
-        f'fill="{fill}" stroke="{stroke}" stroke-width="2"/>'
-    )
-
-
 def backbone_heads(theme: str) -> bytes:
     from deepbook.figures import get
     from deepbook.figures.png import png
@@ -167,8 +143,8 @@ def backbone_heads(theme: str) -> bytes:
     body.append(text(px + ps / 2, py + ps + 37, dims(s["input"]), c["muted"], 13, "middle"))
     # the backbone
     bx, by, bw, bh = 148, 40, 226, 262
-    body.append(arrow(px + ps + 2, py + ps / 2, bx - 2, py + ps / 2, c["axis"]))
-    body.append(box(bx, by, bw, bh, c["axis"], c["panel"]))
+    body.append(arrow(px + ps + 2, py + ps / 2, bx - 2, py + ps / 2, c["axis"], width=2, head=9))
+    body.append(box(bx, by, bw, bh, c["axis"], c["panel"], width=2, rx=8))
     body.append(text(bx + bw / 2, by + 26, "shared backbone", c["fg"], 15, "middle", "600"))
     body.append(text(bx + bw / 2, by + 45, "4 conv blocks", c["muted"], 13, "middle"))
     for i, shape in enumerate(s["blocks"]):
@@ -194,8 +170,8 @@ def backbone_heads(theme: str) -> bytes:
     ]
     for i, (key, title, layers, unit, colour) in enumerate(rows):
         y = 8 + i * (hh + 18)
-        body.append(arrow(bx + bw + 2, by + bh / 2, hx - 2, y + hh / 2, colour))
-        body.append(box(hx, y, hw, hh, colour, c["panel"]))
+        body.append(arrow(bx + bw + 2, by + bh / 2, hx - 2, y + hh / 2, colour, width=2, head=9))
+        body.append(box(hx, y, hw, hh, colour, c["panel"], width=2, rx=8))
         body.append(text(hx + 14, y + 24, title, colour, 14, "start", "600"))
         body.append(text(hx + 14, y + 45, layers, c["muted"], 12))
         out = s["heads"][key]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from deepbook.figures import figure
-from deepbook.figures.svg import THEME, doc, image, line, text
+from deepbook.figures.svg import THEME, doc, image, line, minus, text
 
 CATALOG = [
     figure(
@@ -39,10 +39,6 @@ CATALOG = [
 
 EDGE = ((-1, 0, 1), (-1, 0, 1), (-1, 0, 1))  # the chapter's worked-example filter
 SHRINK = 4  # 512 × 512 → 128 × 128
-
-
-def minus(s: str) -> str:
-    return s.replace("-", "−")
 
 
 def photo() -> np.ndarray:

@@ -4,7 +4,7 @@ computed by PyTorch's autograd (not written by hand)."""
 from __future__ import annotations
 
 from deepbook.figures import figure
-from deepbook.figures.svg import THEME, doc, line, text
+from deepbook.figures.svg import SUPER, THEME, doc, line, number, text
 
 CATALOG = [
     figure(
@@ -115,7 +115,7 @@ def step_sizes(theme: str) -> bytes:
     body = []
     for t in range(lo, hi + 1, 2):
         body.append(line(X(0), Y(t), X(steps), Y(t), c["grid"]))
-        label = "1" if t == 0 else f"10{str(t).replace('-', '⁻').translate(SUPER)}"
+        label = "1" if t == 0 else f"10{str(t).translate(SUPER)}"
         body.append(text(left - 8, Y(t) + 4, label, c["muted"], 12, "end"))
     for k in range(0, steps + 1, 5):
         body.append(text(X(k), h_ - bottom + 18, str(k), c["muted"], 12, "middle"))
@@ -133,16 +133,3 @@ def step_sizes(theme: str) -> bytes:
         body.append(text(w_ - right + 46, ly + 16, f"× {factor:.2f} a step → {number(abs(ws[-1]))}"
                          .replace("-", "−"), c["muted"], 12))  # fmt: skip
     return doc(fig.width, fig.height, body, fig.alt)
-
-
-SUPER = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def number(v: float) -> str:
-    """As the text writes numbers: 0, 0.358, 3,325, 9.5 × 10⁻⁷."""
-    if v == 0:
-        return "0"
-    if 1e-3 <= v < 1e5:
-        return f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
-    mantissa, exponent = f"{v:.1e}".split("e")
-    return f"{mantissa} × 10{str(int(exponent)).replace('-', '⁻').translate(SUPER)}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from deepbook.figures import figure
-from deepbook.figures.svg import THEME, doc, image, line, polyline, text
+from deepbook.figures.svg import THEME, doc, image, line, number, polyline, text
 
 CATALOG = [
     figure(
@@ -232,10 +232,6 @@ def linear_collapse(theme: str) -> bytes:
     body += grid(620, 40, b, "W₂b₁ + b₂")
     body.append(text(16, 160, "Two layers with nothing between them are one layer: on 1,000 random "
                      "inputs the outputs", c["muted"], 13))  # fmt: skip
-    mantissa, exponent = f"{gap:.1e}".split("e")
-    power = (
-        str(int(exponent)).replace("-", "⁻").translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
-    )
-    body.append(text(16, 180, f"differ by at most {mantissa} × 10{power}: float32 rounding.",
+    body.append(text(16, 180, f"differ by at most {number(gap)}: float32 rounding.",
                      c["muted"], 13))  # fmt: skip
     return doc(fig.width, fig.height, body, fig.alt)

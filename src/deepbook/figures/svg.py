@@ -7,6 +7,7 @@ into the SVG, because a picture shown with <img> cannot see the page's CSS.
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Sequence
 from html import escape
 
@@ -67,3 +68,50 @@ def image(x: float, y: float, w: float, h: float, png: bytes) -> str:
         f'<image x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" '
         f'style="image-rendering: pixelated" href="data:image/png;base64,{data}"/>'
     )
+
+
+def box(x: float, y: float, w: float, h: float, stroke: str, fill: str, width: float = 1.5,
+        rx: float = 7) -> str:  # fmt: skip
+    """A rounded rectangle."""
+    return (
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="{rx:g}" '
+        f'fill="{fill}" stroke="{stroke}" stroke-width="{width:g}"/>'
+    )
+
+
+def arrow(x0: float, y0: float, x1: float, y1: float, colour: str, width: float = 1.5,
+          head: float = 8.0) -> str:  # fmt: skip
+    """A line with a filled triangular head `head` long at (x1, y1)."""
+    dx, dy = x1 - x0, y1 - y0
+    n = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / n, dy / n
+    b = 4.5  # the head's half-width
+    bx, by = x1 - head * ux, y1 - head * uy
+    tip = (
+        f'<polygon points="{x1:.1f},{y1:.1f} {bx - b * uy:.1f},{by + b * ux:.1f} '
+        f'{bx + b * uy:.1f},{by - b * ux:.1f}" fill="{colour}"/>'
+    )
+    return line(x0, y0, bx, by, colour, width) + tip
+
+
+def dims(shape: Sequence[int]) -> str:
+    """A tensor shape as the text writes it: 64 × 56 × 56."""
+    return " × ".join(str(v) for v in shape)
+
+
+def minus(s: str) -> str:
+    """A typographic minus sign for every hyphen-minus."""
+    return s.replace("-", "−")
+
+
+SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def number(v: float) -> str:
+    """As the text writes numbers: 0, 0.358, 3,325, 9.5 × 10⁻⁷."""
+    if v == 0:
+        return "0"
+    if 1e-3 <= abs(v) < 1e5:
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+    mantissa, exponent = f"{v:.1e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPER)}"

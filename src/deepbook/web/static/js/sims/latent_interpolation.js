@@ -17,7 +17,7 @@
 // hand panel (the VAE; in the 16-D view the spherical path); each panel carries the same for
 // itself, with data-model, data-path and data-a / data-b (the endpoints in map units, −1 to 1),
 // and its map canvas data-box (the map's square on the canvas: x, y, width, height).
-import { GREYS, planeCanvas } from "../lib/colormap.js";
+import { GREYS, planeCanvas, rgb } from "../lib/colormap.js";
 import { setParam } from "../lib/controls.js";
 import { el, subheading } from "../lib/dom.js";
 import { drawingPad } from "../lib/pad.js";
@@ -556,8 +556,7 @@ export function mount(root, ctx) {
   padDone.addEventListener("click", () => openPad(padFor));
   function padColours() {
     const c = panels[0].map.colors();
-    const rgbOf = (s) => s.match(/\d+/g).slice(0, 3).map(Number);
-    pad.colours(rgbOf(c.fg), rgbOf(c.panel));
+    pad.colours(rgb(c.fg), rgb(c.panel));
   }
   padColours();
   window.addEventListener("deepbook:theme", padColours);
