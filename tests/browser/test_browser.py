@@ -202,29 +202,102 @@ def test_too_large_learning_rate_diverges_without_nan(page: Any) -> None:
     assert "Infinity" not in text
 
 
-def test_click_on_map_moves_start_point(page: Any) -> None:
+def map_point(page: Any, x: float, y: float) -> dict[str, float]:
+    """Canvas position of map point (x, y): the map square starts 34 px from the left and 10 px
+    from the top, with 62 px on the right for the colour bar and 40 below (MAP_PAD in the view)."""
+    box = page.locator(f"{root('gradient_descent')} canvas.gd-map").bounding_box()
+    assert box is not None
+    side = min(box["width"] - 96, box["height"] - 50)
+    return {"x": 34 + (x + 3) / 6 * side, "y": 10 + (3 - y) / 6 * side}
+
+
+def start_values(page: Any) -> tuple[float, float]:
+    return float(output(page, "gradient_descent", "x0")), float(
+        output(page, "gradient_descent", "y0")
+    )
+
+
+def test_the_whole_run_shows_at_once_and_dragging_the_start_redraws_it(page: Any) -> None:
     page.goto("/sims/gradient_descent")
+    sim = root("gradient_descent")
     wait_frame(page, "gradient_descent", 1)
-    before = (output(page, "gradient_descent", "x0"), output(page, "gradient_descent", "y0"))
-    defaults = json.loads(page.get_attribute(root("gradient_descent"), "data-defaults"))
-    assert tuple(float(v) for v in before) == (float(defaults["x0"]), float(defaults["y0"]))
+    defaults = json.loads(page.get_attribute(sim, "data-defaults"))
+    assert start_values(page) == (float(defaults["x0"]), float(defaults["y0"]))
+    # no Play needed: every optimiser's result is there at step 0
+    assert page.get_attribute(sim, "data-step") == "0"
+    legend = page.inner_text(f"{sim} .gd-legend")
+    assert "SGD: loss" in legend and "after 100 steps" in legend
     n = settle(page, "gradient_descent")
-    canvas = page.locator(f"{root('gradient_descent')} canvas.gd-map")
+    canvas = page.locator(f"{sim} canvas.gd-map")
+    before = canvas_url(page, f"{sim} canvas.gd-map")
+    a, b = map_point(page, -1.0, -2.0), map_point(page, 1.5, 1.5)
     box = canvas.bounding_box()
     assert box is not None
-    # the map square starts 30 px from the left and 8 px from the top (MAP_PAD in the view)
-    side = min(box["width"] - 38, box["height"] - 32)
-    canvas.click(position={"x": 30 + 0.75 * side, "y": 8 + 0.25 * side})  # (1.5, 1.5)
-    wait_frame(page, "gradient_descent", n + 1)
-    x0, y0 = (
-        float(output(page, "gradient_descent", "x0")),
-        float(output(page, "gradient_descent", "y0")),
+    page.mouse.move(box["x"] + a["x"], box["y"] + a["y"])
+    page.mouse.down()
+    for i in range(1, 11):  # a drag: every move is a new start, and a new whole run
+        t = i / 10
+        page.mouse.move(
+            box["x"] + a["x"] + t * (b["x"] - a["x"]), box["y"] + a["y"] + t * (b["y"] - a["y"])
+        )
+        page.wait_for_timeout(30)
+    page.mouse.up()
+    page.wait_for_function(
+        "s => Math.abs(Number(document.querySelector(s).value) - 1.5) < 0.05",
+        arg="#gradient_descent-x0",
     )
-    assert x0 == pytest.approx(1.5, abs=0.05)
-    assert y0 == pytest.approx(1.5, abs=0.05)
+    settle(page, "gradient_descent")
+    assert frame(page, "gradient_descent") >= n + 2  # pictures drawn along the drag
+    x0, y0 = start_values(page)
+    assert x0 == pytest.approx(1.5, abs=0.05) and y0 == pytest.approx(1.5, abs=0.05)
     q = query(page)
     assert float(q["gradient_descent.x0"][0]) == pytest.approx(x0)
     assert float(q["gradient_descent.y0"][0]) == pytest.approx(y0)
+    assert canvas_url(page, f"{sim} canvas.gd-map") != before
+    assert page.get_attribute(sim, "data-step") == "0"
+
+
+def test_hovering_the_map_reads_out_a_path_step_or_the_loss_there(page: Any) -> None:
+    page.goto("/sims/gradient_descent?gradient_descent.optimisers=sgd")
+    sim = root("gradient_descent")
+    wait_frame(page, "gradient_descent", 1)
+    canvas = page.locator(f"{sim} canvas.gd-map")
+    canvas.hover(position=map_point(page, -2.5, 2.5))  # the start: step 0 of SGD's path
+    readout = f'{sim} [data-role="readout"]'
+    page.wait_for_function(
+        "s => document.querySelector(s).textContent.includes('step 0')", arg=readout
+    )
+    # 0.5 (2.5² + 15 · 2.5²) = 50 at the start
+    assert "SGD, step 0: (-2.5, 2.5), loss 50" in page.inner_text(readout)
+    canvas.hover(position=map_point(page, 2.0, -2.0))  # far from the path: the landscape's value
+    page.wait_for_function("s => document.querySelector(s).textContent.includes('≈')", arg=readout)
+    text = page.inner_text(readout)  # 0.5 (4 + 60) = 32, read from the map's samples
+    value = float(text.split("≈")[1])
+    assert text.startswith("(2, -2)") and value == pytest.approx(32, rel=0.05)
+
+
+def test_a_landscape_brings_its_own_rate_and_start_so_nothing_diverges_at_once(page: Any) -> None:
+    page.goto("/sims/gradient_descent")
+    sim = root("gradient_descent")
+    wait_frame(page, "gradient_descent", 1)
+    for name in ("momentum", "adam", "rmsprop", "sgd"):  # all four optimisers
+        box = page.locator(f'{sim} input[name="optimisers"][value="{name}"]')
+        if not box.is_checked():
+            box.check()
+    n = settle(page, "gradient_descent")
+    page.select_option("#gradient_descent-surface", "rosenbrock")
+    wait_frame(page, "gradient_descent", n + 1)
+    page.wait_for_function(
+        "s => document.querySelector(s).innerText.includes('3000 steps')", arg=f"{sim} .gd-legend"
+    )
+    assert output(page, "gradient_descent", "lr") == "3 × 10⁻⁴"  # as the chapter writes it
+    assert start_values(page) == (-2.5, 2.5)
+    assert "diverged" not in page.inner_text(f"{sim} .gd-legend")
+    q = query(page)
+    assert (
+        q["gradient_descent.surface"] == ["rosenbrock"]
+        and float(q["gradient_descent.lr"][0]) == 0.0003
+    )
 
 
 def test_url_state_reproduces_settings(page: Any) -> None:

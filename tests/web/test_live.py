@@ -4,6 +4,7 @@ import json
 import time
 from contextlib import ExitStack
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
@@ -39,7 +40,8 @@ def test_start_play_ack_pause_step_reset(client):
         ws.send_json({"type": "start", "params": {"optimisers": ["sgd", "adam"]}})
         f = frame(ws)
         assert f.meta["seq"] == 1 and f.meta["step"] == 0 and f.meta["full"]
-        assert f.arrays["field"].shape == (160, 160) and f.arrays["points"].shape == (2, 1, 3)
+        assert f.arrays["field"].shape == (160, 160)  # the landscape and both whole paths
+        assert f.arrays["points"].shape == (2, f.meta["length"] + 1, 3) and f.meta["length"] > 6
         ws.send_json({"type": "ack", "seq": 1})  # nothing is playing: no frame
         ws.send_json({"type": "play"})
         f = frame(ws)
@@ -60,20 +62,18 @@ def test_start_play_ack_pause_step_reset(client):
         assert f.meta["step"] == 0 and f.meta["full"] and "field" in f.arrays
 
 
-def test_a_hot_parameter_changes_mid_run_without_a_reset(client):
+def test_a_hot_parameter_redraws_the_paths_and_keeps_plays_place(client):
     with client.websocket_connect(URL) as ws:
         ws.send_json({"type": "start", "params": {"optimisers": ["sgd"], "lr": 0.01}})
         frame(ws)
         ws.send_json({"type": "step", "n": 5})
-        assert frame(ws).meta["step"] == 5
+        f = frame(ws)
+        assert f.meta["step"] == 5 and not f.meta["full"] and f.arrays == {}  # Play's place only
         ws.send_json({"type": "start", "params": {"optimisers": ["sgd"], "lr": 0.1}})  # hot
         f = frame(ws)
-        assert f.meta["step"] == 5 and not f.meta["full"]  # the run goes on
-        before = f.meta["optimisers"][0]
-        ws.send_json({"type": "step", "n": 1})
-        after = frame(ws).meta["optimisers"][0]
-        # one SGD step at the new rate on 0.5 (x² + 15 y²): x ← x − 0.1 x
-        assert after["x"] == pytest.approx(before["x"] * 0.9, rel=1e-5)
+        assert f.meta["step"] == 5 and f.meta["full"]  # new paths, the same place
+        # SGD on 0.5 (x² + 15 y²) from x = -2.5 at the new rate: x ← 0.9 x every step
+        assert f.arrays["points"][0, 5, 0] == pytest.approx(-2.5 * 0.9**5, rel=1e-5)
         ws.send_json({"type": "start", "params": {"optimisers": ["sgd"], "lr": 0.1, "x0": 1}})
         f = frame(ws)  # not hot: a fresh run
         assert f.meta["step"] == 0 and f.meta["full"]
@@ -130,13 +130,16 @@ def test_a_hidden_view_gets_no_frames_until_visible_again(client):
 def test_divergence_is_reported_and_nothing_is_nan(client):
     with client.websocket_connect(URL) as ws:
         ws.send_json({"type": "start", "params": {"optimisers": ["sgd"], "lr": 10, "speed": 50}})
-        frame(ws)
+        f = frame(ws)
+        gone = f.meta["optimisers"][0]["diverged_at"]
+        assert (
+            gone is not None and f.meta["length"] == gone and np.isfinite(f.arrays["points"]).all()
+        )
         ws.send_json({"type": "play"})  # no frame yet: frame 1 is not acknowledged
         assert ws.receive_json() == {"type": "state", "playing": True}
         ws.send_json({"type": "ack", "seq": 1})
         f = frame(ws)
-        assert f.meta["optimisers"][0]["diverged_at"] is not None
-        assert f.meta["done"] and not f.meta["playing"]
+        assert f.meta["step"] == gone and f.meta["done"] and not f.meta["playing"]
 
 
 def test_sessions_per_client_are_limited(client, settings):
@@ -265,8 +268,25 @@ def test_frames_are_paced_at_the_display_rate(tmp_path):
         assert time.perf_counter() - t0 >= 0.85  # 20 frames at 20 a second, after a burst of 2
 
 
-def test_a_played_frame_is_capped_in_time(tmp_path):
-    settings = _settings(tmp_path, max_frame_ms=0.001)
+def costly_steps(monkeypatch, seconds):
+    """Make each gradient_descent step burn CPU (its steps are a cursor moving along paths
+    computed in advance: almost free), so the transport's time limits have something to cut."""
+    from deepbook.sims import gradient_descent
+
+    step = gradient_descent.Descent.step
+
+    def slow(self, n=1):
+        end = time.thread_time() + seconds * n
+        while time.thread_time() < end:
+            pass
+        step(self, n)
+
+    monkeypatch.setattr(gradient_descent.Descent, "step", slow)
+
+
+def test_a_played_frame_is_capped_in_time(tmp_path, monkeypatch):
+    costly_steps(monkeypatch, 0.0005)
+    settings = _settings(tmp_path, max_frame_ms=1)
     with TestClient(create_app(settings)) as c, c.websocket_connect(URL) as ws:
         ws.send_json({"type": "start", "params": {"speed": 50}})
         frame(ws)
@@ -287,8 +307,14 @@ def test_a_long_step_runs_in_slices(client, monkeypatch):
         return unit(self, plan)
 
     monkeypatch.setattr(live.Session, "unit", counted)
+    costly_steps(monkeypatch, 0.0002)
     with client.websocket_connect(URL) as ws:
-        ws.send_json({"type": "start", "params": {"optimisers": ["sgd", "adam"]}})
+        ws.send_json(
+            {
+                "type": "start",
+                "params": {"optimisers": ["sgd", "adam"], "steps": 3000, "noise": 0.1},
+            }
+        )
         frame(ws)
         slices.clear()
         ws.send_json({"type": "step", "n": 1000})

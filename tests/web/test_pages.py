@@ -42,7 +42,7 @@ def test_url_state_sets_controls_and_bad_values_are_reported(client):
     ).text
     # the log slider counts 1/24 decades from 1e-4: lr = 1 is stop 96 of 120
     assert re.search(r'id="gradient_descent-lr" name="lr" [^>]*max="120" step="1" value="96"', html)
-    assert '<option value="saddle" selected>' in html
+    assert re.search(r'<option value="saddle" selected data-preset=', html)
     html = client.get("/sims/activations?activations.depth=500").text
     assert "were not valid" in html and "depth: must be between 1 and 50" in html
     assert re.search(r'id="activations-depth" name="depth"[^>]* value="10"', html)

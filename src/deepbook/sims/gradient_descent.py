@@ -1,9 +1,14 @@
-"""Optimisers racing down a 2-D loss landscape: PyTorch's update rules, gradients by autograd.
+"""Optimisers racing down a 2-D loss landscape: each whole run computed at once, Play animates it.
 
-Chapter 3. Each optimiser moves its own copy of the point (x, y) from the same start. A step that
-leaves the finite world (a non-finite loss, or |x| or |y| beyond `ESCAPE`) marks that optimiser
-diverged and freezes it, so nothing downstream ever sees NaN. Optional gradient noise, drawn from
-the engine's own seeded generator, imitates mini-batch noise.
+Chapter 3. Every change (a start point dragged, a new learning rate) recomputes every chosen
+optimiser's whole path from the same start, so the picture answers at once; the live session's
+step is then a cursor that Play moves along those paths. The four update rules are one form with
+different constants (PyTorch's defaults, checked against `torch.optim` in the tests), and the
+gradients are the landscapes' closed forms (checked against autograd): plain Python floats, so a
+run of 3,000 steps for four optimisers takes tens of milliseconds. A step that leaves the finite
+world (a non-finite loss, or |x| or |y| beyond `ESCAPE`) ends that optimiser's path as diverged;
+a path within `REACHED` of the minimum ends as arrived. Optional gradient noise, the same seeded
+draws for every optimiser, imitates mini-batch noise.
 """
 
 from __future__ import annotations
@@ -13,69 +18,118 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from deepbook.sims.base import SimSpec
 from deepbook.sims.frames import Frame
-from deepbook.sims.optim import SGD, Adam, Optimiser, RMSprop
 from deepbook.sims.params import Choice, Flags, Float, Int, Params, param
 
-Surface = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+Point = tuple[float, float]
 
 
 @dataclass(frozen=True)
 class Landscape:
-    """A loss surface over the square view [-EXTENT, EXTENT]² with its lowest value."""
+    """A loss surface over the square view [-EXTENT, EXTENT]², its gradient and its minima, and a
+    starting point and rate that show what the surface is for."""
 
     label: str
-    f: Surface
+    f: Callable[[float, float], float]
+    grad: Callable[[float, float], Point]
     f_min: float
+    minima: tuple[Point, ...]
+    preset: dict[str, object]
 
-    def loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def loss(self, x: float, y: float) -> float:
         """The surface's height above its minimum (what the paths and the map show)."""
         return self.f(x, y) - self.f_min
 
 
+def _rosenbrock_grad(x: float, y: float) -> Point:
+    r = y - x * x
+    return -2 * (1 - x) - 400 * x * r, 200 * r
+
+
 LANDSCAPES: dict[str, Landscape] = {
     # Curvatures 1 and 15: plain gradient descent is stable only for lr < 2/15.
-    "bowl": Landscape("Narrow bowl", lambda x, y: 0.5 * (x**2 + 15 * y**2), 0.0),
+    "bowl": Landscape(
+        "Narrow bowl",
+        lambda x, y: 0.5 * (x * x + 15 * y * y),
+        lambda x, y: (x, 15 * y),
+        0.0,
+        ((0.0, 0.0),),
+        {"lr": 0.1, "x0": -2.5, "y0": 2.5, "steps": 100, "speed": 1},
+    ),
+    # A curved valley along y = x²; the minimum at (1, 1).
     "rosenbrock": Landscape(
-        "Rosenbrock valley", lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2, 0.0
+        "Rosenbrock valley",
+        lambda x, y: (1 - x) ** 2 + 100 * (y - x * x) ** 2,
+        _rosenbrock_grad,
+        0.0,
+        ((1.0, 1.0),),
+        {"lr": 0.0003, "x0": -2.5, "y0": 2.5, "steps": 3000, "speed": 10},
     ),
     # Global minimum at the origin, local minima near multiples of 2π/3 along each axis.
     "bumpy": Landscape(
         "Bumpy (local minima)",
-        lambda x, y: 0.1 * (x**2 + y**2) + 0.5 * (2 - torch.cos(3 * x) - torch.cos(3 * y)),
+        lambda x, y: 0.1 * (x * x + y * y) + 0.5 * (2 - math.cos(3 * x) - math.cos(3 * y)),
+        lambda x, y: (0.2 * x + 1.5 * math.sin(3 * x), 0.2 * y + 1.5 * math.sin(3 * y)),
         0.0,
+        ((0.0, 0.0),),
+        {"lr": 0.2, "x0": -2.8, "y0": -2.8, "steps": 300, "speed": 2},
     ),
     # Saddle point at the origin, minima at (0, ±1) with value -0.25.
-    "saddle": Landscape("Saddle", lambda x, y: 0.5 * x**2 + 0.25 * y**4 - 0.5 * y**2, -0.25),
+    "saddle": Landscape(
+        "Saddle",
+        lambda x, y: 0.5 * x * x + 0.25 * y**4 - 0.5 * y * y,
+        lambda x, y: (x, y**3 - y),
+        -0.25,
+        ((0.0, 1.0), (0.0, -1.0)),
+        {"lr": 0.1, "x0": 2.5, "y0": 0.01, "steps": 300, "speed": 2},
+    ),
 }
 
-# PyTorch's update rules with its defaults, by hand (sims/optim.py, checked against torch.optim).
-OPTIMISERS: dict[str, tuple[str, Callable[[float], Optimiser]]] = {
-    "sgd": ("SGD", lambda lr: SGD(lr)),
-    "momentum": ("SGD + momentum", lambda lr: SGD(lr, momentum=0.9)),
-    "rmsprop": ("RMSprop", lambda lr: RMSprop(lr)),
-    "adam": ("Adam", lambda lr: Adam(lr)),
+
+@dataclass(frozen=True)
+class Rule:
+    """The form all four update rules share (no weight decay), for one parameter w:
+    m ← a·m + b·g;  v ← c·v + (1 − c)·g²  (when c > 0);
+    w ← w − lr·m / (1 − aᵗ) / (√v / √(1 − cᵗ) + ε)  with the corrections only when `debias`
+    (and no division at all when c = 0). SGD: a = 0, b = 1, c = 0. Momentum: a = β, b = 1.
+    RMSprop: a = 0, b = 1, c = α = 0.99. Adam: a = β₁ = 0.9, b = 1 − β₁, c = β₂ = 0.999,
+    debiased."""
+
+    a: float
+    b: float
+    c: float = 0.0
+    debias: bool = False
+    eps: float = 1e-8
+
+
+OPTIMISERS: dict[str, tuple[str, Callable[[float], Rule]]] = {
+    "sgd": ("SGD", lambda beta: Rule(0.0, 1.0)),
+    "momentum": ("SGD + momentum", lambda beta: Rule(beta, 1.0)),
+    "rmsprop": ("RMSprop", lambda beta: Rule(0.0, 1.0, 0.99)),
+    "adam": ("Adam", lambda beta: Rule(0.9, 0.1, 0.999, debias=True)),
 }
 
 EXTENT = 3.0  # the view is [-3, 3]²
 ESCAPE = 1e3  # beyond this a path counts as diverged
+REACHED = 1e-12  # a loss this close to the minimum ends a path (without noise): nothing to see
 MAX_STEPS = 3000
 GRID = 160
 
 
 @dataclass(frozen=True)
 class Settings:
-    """The gradient-descent sim's parameters; the learning rate, noise and speed are hot."""
+    """The gradient-descent sim's parameters; all but the landscape, the optimisers and the start
+    are hot: they redraw the paths and keep Play's place."""
 
     surface: str = param(
         Choice(
             "Landscape",
-            help="The loss surface to descend.",
+            help="The loss surface to descend; each brings a start and a rate that suit it.",
             options=tuple((k, s.label) for k, s in LANDSCAPES.items()),
             default="bowl",
+            presets={k: s.preset for k, s in LANDSCAPES.items()},
             group="data",
         )
     )
@@ -92,7 +146,7 @@ class Settings:
     lr: float = param(
         Float(
             "Learning rate",
-            help="Step size η, on a log scale; change it mid-run without a reset.",
+            help="Step size η, on a log scale.",
             min=1e-4,
             max=10,
             default=0.1,
@@ -101,10 +155,21 @@ class Settings:
             group="training",
         )
     )
+    momentum: float = param(
+        Float(
+            "Momentum β",
+            help="How much of its velocity SGD + momentum keeps each step (0 is plain SGD).",
+            min=0,
+            max=0.99,
+            default=0.9,
+            hot=True,
+            group="training",
+        )
+    )
     x0: float = param(
         Float(
             "Start x",
-            help="Where the descent starts (click the map).",
+            help="Where the descent starts (drag on the map).",
             min=-EXTENT,
             max=EXTENT,
             default=-2.5,
@@ -114,17 +179,29 @@ class Settings:
     y0: float = param(
         Float(
             "Start y",
-            help="Where the descent starts (click the map).",
+            help="Where the descent starts (drag on the map).",
             min=-EXTENT,
             max=EXTENT,
             default=2.5,
             group="data",
         )
     )
+    steps: int = param(
+        Int(
+            "Steps",
+            help="How many steps each optimiser takes.",
+            min=10,
+            max=MAX_STEPS,
+            step=10,
+            default=100,
+            hot=True,
+            group="training",
+        )
+    )
     noise: float = param(
         Float(
             "Gradient noise",
-            help="Std. dev. of noise added to each gradient.",
+            help="Std. dev. of noise added to each gradient (the same draws for every optimiser).",
             min=0,
             max=5,
             default=0.0,
@@ -141,13 +218,14 @@ class Settings:
             max=9999,
             default=0,
             advanced=True,
+            hot=True,
             group="training",
         )
     )
     speed: int = param(
         Int(
             "Steps per frame",
-            help="Optimiser steps between pictures.",
+            help="How fast Play walks along the paths.",
             min=1,
             max=50,
             default=1,
@@ -161,12 +239,56 @@ class Settings:
 PARAMS = Params(Settings)
 
 
+@dataclass(frozen=True)
+class Path:
+    """One optimiser's run: (x, y, loss − minimum) after each step, from the start (step 0)."""
+
+    points: list[tuple[float, float, float]]
+    diverged_at: int | None  # the step that left the finite world (the path stops before it)
+    reached_at: int | None  # the step that came within REACHED of the minimum
+
+
+def descend(
+    land: Landscape, rule: Rule, lr: float, start: Point, steps: int, noise: np.ndarray | None
+) -> Path:
+    """Run one update rule from `start` for up to `steps` steps; noise[t] is added to step t+1's
+    gradient."""
+    x, y = start
+    a, b, c, eps = rule.a, rule.b, rule.c, rule.eps
+    mx = my = vx = vy = 0.0
+    points = [(x, y, land.loss(x, y))]
+    kicks = noise.tolist() if noise is not None else None
+    for t in range(1, steps + 1):
+        gx, gy = land.grad(x, y)
+        if kicks is not None:
+            gx, gy = gx + kicks[t - 1][0], gy + kicks[t - 1][1]
+        mx, my = a * mx + b * gx, a * my + b * gy
+        step = lr / (1 - a**t) if rule.debias else lr
+        if c:
+            vx, vy = c * vx + (1 - c) * gx * gx, c * vy + (1 - c) * gy * gy
+            root = math.sqrt(1 - c**t) if rule.debias else 1.0
+            dx, dy = math.sqrt(vx) / root + eps, math.sqrt(vy) / root + eps
+        else:
+            dx = dy = 1.0
+        try:
+            x, y = x - step * mx / dx, y - step * my / dy
+            loss = land.loss(x, y)
+        except OverflowError:  # x**4 of a huge x: as good as infinite
+            loss = math.inf
+        if not (math.isfinite(loss) and abs(x) < ESCAPE and abs(y) < ESCAPE):
+            return Path(points, t, None)
+        points.append((x, y, loss))
+        if loss < REACHED and kicks is None:
+            return Path(points, None, t)
+    return Path(points, None, None)
+
+
 def sample(surface: str) -> np.ndarray:
     """A landscape sampled on a GRID × GRID lattice as log(1 + f - f_min), rows = y, float16."""
-    t = torch.linspace(-EXTENT, EXTENT, GRID, dtype=torch.float64)
-    yy, xx = torch.meshgrid(t, t, indexing="ij")
-    f = LANDSCAPES[surface].loss(xx, yy).clamp_min(0)
-    out = torch.log1p(f).numpy().astype(np.float16)
+    land = LANDSCAPES[surface]
+    t = np.linspace(-EXTENT, EXTENT, GRID)
+    f = np.array([[land.loss(float(x), float(y)) for x in t] for y in t])
+    out: np.ndarray = np.log1p(np.maximum(f, 0)).astype(np.float16)
     out.flags.writeable = False  # shared by every session
     return out
 
@@ -177,92 +299,79 @@ def setup() -> dict[str, np.ndarray]:
 
 
 class Descent:
-    """The live state: one point and one optimiser per chosen method."""
+    """The live state: every chosen optimiser's whole path, and Play's place along them."""
 
     def __init__(self, v: Settings, fields: dict[str, np.ndarray] | None = None) -> None:
-        self.v = v
         self.fields = fields if fields is not None else {v.surface: sample(v.surface)}
-        self.land = LANDSCAPES[v.surface]
-        self.reset()
+        self.steps = 0
+        self.compute(v)
+
+    def compute(self, v: Settings) -> None:
+        """Every optimiser's path for the values v (Play's place is kept, within the new run)."""
+        self.v = v
+        land = LANDSCAPES[v.surface]
+        noise = None
+        if v.noise > 0:
+            noise = v.noise * np.random.default_rng(v.seed).standard_normal((v.steps, 2))
+        self.paths = [
+            descend(land, OPTIMISERS[k][1](v.momentum), v.lr, (v.x0, v.y0), v.steps, noise)
+            for k in v.optimisers
+        ]
+        # the run lasts until the last optimiser stops (diverged, arrived, or out of steps)
+        self.length = max(len(p.points) - 1 + (p.diverged_at is not None) for p in self.paths)
+        self.steps = min(self.steps, self.length)
+        self.done = self.steps >= self.length
+        self.fresh = True  # the next snapshot carries the new paths
 
     def reset(self) -> None:
-        """Back to the start point with fresh optimiser state and noise generator."""
-        v = self.v
-        self.gen = torch.Generator().manual_seed(v.seed)
-        self.points = [np.array([v.x0, v.y0]) for _ in v.optimisers]
-        self.opts = [OPTIMISERS[k][1](v.lr) for k in v.optimisers]
-        start = self._loss(self.points[0])
-        self.paths = [[(v.x0, v.y0, start)] for _ in v.optimisers]
-        self.diverged_at: list[int | None] = [None] * len(self.points)
-        self.steps = 0
-        self.done = False
+        """Play's place back to the start (the paths stay)."""
+        self.steps, self.done, self.fresh = 0, False, True
 
     def update(self, v: Settings) -> None:
-        """New learning rate, noise or speed, keeping the paths and optimiser state."""
-        self.v = v
-        for opt in self.opts:
-            opt.lr = v.lr
-
-    def _loss(self, p: np.ndarray) -> float:
-        with torch.no_grad():
-            return float(self.land.loss(torch.tensor(p[0]), torch.tensor(p[1])))
-
-    def _grad(self, p: np.ndarray) -> np.ndarray:
-        """∂f/∂(x, y) at p by autograd, plus the optional seeded gradient noise."""
-        t = torch.tensor(p, requires_grad=True)
-        (g,) = torch.autograd.grad(self.land.loss(t[0], t[1]), t)
-        if self.v.noise > 0:
-            g = g + self.v.noise * torch.randn(2, generator=self.gen, dtype=torch.float64)
-        return g.numpy()
+        """New hot values: the paths redrawn, Play's place kept."""
+        self.compute(v)
 
     def step(self, n: int = 1) -> None:
-        """Advance every optimiser that has not diverged by n steps (up to MAX_STEPS in all)."""
-        for _ in range(min(n, MAX_STEPS - self.steps)):
-            self.steps += 1
-            for i, (p, opt) in enumerate(zip(self.points, self.opts, strict=True)):
-                if self.diverged_at[i] is not None:
-                    self.paths[i].append(self.paths[i][-1])
-                    continue
-                with np.errstate(over="ignore", invalid="ignore"):
-                    opt.step(p, self._grad(p))
-                    loss = self._loss(p)
-                x, y = float(p[0]), float(p[1])
-                if not (math.isfinite(loss) and abs(x) < ESCAPE and abs(y) < ESCAPE):
-                    self.diverged_at[i] = self.steps
-                    self.paths[i].append(self.paths[i][-1])
-                else:
-                    self.paths[i].append((x, y, loss))
-        self.done = self.steps >= MAX_STEPS or all(d is not None for d in self.diverged_at)
+        """Move Play's place n steps along the paths."""
+        self.steps = min(self.length, self.steps + n)
+        self.done = self.steps >= self.length
 
     @property
     def steps_per_frame(self) -> int:
         return self.v.speed
 
     def snapshot(self, since: int | None = None) -> Frame:
-        """The landscape and whole paths (since None), or the path points after step `since`."""
-        names = self.v.optimisers
-        start = 0 if since is None else since + 1  # point i is the position after step i
-        pts = np.array([path[start:] for path in self.paths], dtype=np.float32)  # (K, m, 3)
-        arrays = {"points": pts.reshape(len(names), -1, 3)}
-        if since is None:
-            arrays["field"] = self.fields[self.v.surface]
-        meta = {
-            "step": self.steps,
-            "full": since is None,
-            "done": self.done,
+        """The landscape and whole paths (after a change, or since None), else Play's place."""
+        meta: dict[str, object] = {"step": self.steps, "done": self.done}
+        if since is not None and not self.fresh:
+            return Frame(meta=meta | {"full": False}, arrays={})
+        self.fresh = False
+        n = self.length
+        pts = np.empty((len(self.paths), n + 1, 3), dtype=np.float32)
+        for k, p in enumerate(self.paths):
+            pts[k, : len(p.points)] = p.points
+            pts[k, len(p.points) :] = p.points[-1]  # a stopped optimiser stays where it stopped
+        land = LANDSCAPES[self.v.surface]
+        meta |= {
+            "full": True,
+            "surface": self.v.surface,
+            "length": n,
             "extent": EXTENT,
+            "minima": [list(m) for m in land.minima],
             "optimisers": [
                 {
                     "id": k,
                     "label": OPTIMISERS[k][0],
-                    "diverged_at": d,
-                    "x": path[-1][0],
-                    "y": path[-1][1],
-                    "loss": path[-1][2],
+                    "diverged_at": p.diverged_at,
+                    "reached_at": p.reached_at,
+                    "x": p.points[-1][0],
+                    "y": p.points[-1][1],
+                    "loss": p.points[-1][2],
                 }
-                for k, d, path in zip(names, self.diverged_at, self.paths, strict=True)
+                for k, p in zip(self.v.optimisers, self.paths, strict=True)
             ],
         }
+        arrays = {"points": pts, "field": self.fields[self.v.surface]}
         return Frame(meta=meta, arrays=arrays)
 
 
@@ -270,7 +379,7 @@ SPEC = SimSpec(
     id="gradient_descent",
     title="Gradient descent",
     chapter="backpropagation",
-    summary="SGD, momentum, RMSprop and Adam race down a loss landscape from a start you choose.",
+    summary="SGD, momentum, RMSprop and Adam race down a loss landscape from a start you drag.",
     params=PARAMS,
     kind="live",
     make=Descent,

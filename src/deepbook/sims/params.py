@@ -171,9 +171,12 @@ Options = tuple[tuple[str, str], ...]  # (value, label) pairs
 
 @dataclass(frozen=True, kw_only=True)
 class Choice(Param[str]):
-    """One of a fixed set of options, given as (value, label) pairs."""
+    """One of a fixed set of options, given as (value, label) pairs. `presets` gives an option the
+    other values that suit it (a landscape's learning rate and start): picking that option in the
+    controls sets them too, while the API and links take every value as given."""
 
     options: Options
+    presets: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
     def coerce(self, raw: object) -> str:
         allowed = [v for v, _ in self.options]
@@ -183,7 +186,8 @@ class Choice(Param[str]):
 
     def kind(self) -> dict[str, Any]:
         opts = [{"value": v, "label": lab} for v, lab in self.options]
-        return {"type": "choice", "options": opts, "default": self.default}
+        presets = {k: dict(v) for k, v in self.presets.items()}
+        return {"type": "choice", "options": opts, "default": self.default, "presets": presets}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -263,6 +267,22 @@ class Params(Generic[V]):
                 raise TypeError(f"{cls.__name__}.{f.name}: unknown group {decl.group!r}")
             items.append(dataclasses.replace(decl, name=f.name))
         self.items: tuple[Param[Any], ...] = tuple(items)
+        for p in self.items:
+            if isinstance(p, Choice):
+                self._check_presets(p)
+
+    def _check_presets(self, choice: Choice) -> None:
+        """A preset names an option of its choice and valid values of other parameters."""
+        where = f"{self.cls.__name__}.{choice.name} presets"
+        for option, values in choice.presets.items():
+            if option not in [v for v, _ in choice.options]:
+                raise TypeError(f"{where}: {option!r} is not an option")
+            if choice.name in values:
+                raise TypeError(f"{where}: {option!r} sets its own choice")
+            try:
+                self.validate(values)
+            except ParamError as e:
+                raise TypeError(f"{where}: {option!r}: {e}") from None
 
     def __iter__(self) -> Iterator[Param[Any]]:
         return iter(self.items)

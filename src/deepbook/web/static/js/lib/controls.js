@@ -83,6 +83,9 @@ export function bindControls(form, onChange) {
     if (!ev.target.name) return;
     delete ev.target.dataset.exact;
     showValue(form, ev.target);
+    // an option that brings its own settings (a landscape's rate and start) sets them too
+    const preset = ev.target.selectedOptions?.[0]?.dataset.preset;
+    if (preset) for (const [name, v] of Object.entries(JSON.parse(preset))) setParam(form, name, v);
     onChange(readParams(form), ev.target.name);
   };
   const stop = (ev) => ev.preventDefault();

@@ -17,6 +17,10 @@ function base(root, ctx, onValues) {
   const restore = root.querySelector('[data-role="restore"]');
   const copy = root.querySelector('[data-role="copy-link"]');
   let values = readParams(form), used = false;
+  // the picture's height, for the phone layout: its controls scroll to just below it
+  const picture = root.querySelector('[data-role="picture"]');
+  const tall = new ResizeObserver(() => root.style.setProperty("--picture-h", `${picture.offsetHeight}px`));
+  if (picture) tall.observe(picture);
   const b = {
     form, status,
     values: () => values,
@@ -72,6 +76,7 @@ function base(root, ctx, onValues) {
   const unbind = bindControls(form, changed);
   b.destroyBase = () => {
     unbind();
+    tall.disconnect();
     restore?.removeEventListener("click", onRestore);
     copy?.removeEventListener("click", onCopy);
   };

@@ -1,23 +1,29 @@
-// View of the `gradient_descent` live simulation: the landscape as a banded heat map with the
-// optimisers' paths, a loss-vs-step chart on a log scale, and a legend. Click the map (or focus it
-// and use the arrow keys) to choose the start point.
+// View of the `gradient_descent` live simulation. Every frame after a change carries every
+// optimiser's whole path, drawn at once on the landscape (a banded map with a colour bar, the
+// minima marked) and as loss against step; Play moves a marker along the same paths. Drag on the
+// map (or focus it and use the arrow keys) to move the start; hovering reads out the loss there,
+// or the step of the nearest path point.
 import { fmt } from "../lib/controls.js";
-import { fieldImage } from "../lib/colormap.js";
+import { VIRIDIS, fieldImage } from "../lib/colormap.js";
 import { liveSim } from "../lib/sim.js";
 import { axes, font, line, makeCanvas } from "../lib/plot.js";
+import { readout } from "../lib/readout.js";
 
-const MAP_PAD = { l: 30, r: 8, t: 8, b: 24 };
-const tidy = (v) => (Math.abs(v) < 1e-6 ? 0 : v); // coordinates: 1e-38 is zero on this map
+const MAP_PAD = { l: 34, r: 62, t: 10, b: 40 }; // the colour bar sits in the right margin
+const BANDS = 16;
+const FLOOR = 1e-12; // the loss chart's floor: the engine ends a path this close to the minimum
+// a coordinate to three digits; 1e-38 is zero at this map's scale
+const coord = (v) => (Math.abs(v) < 5e-4 ? "0" : fmt(Number(v.toPrecision(3))));
 
 export function mount(root, ctx) {
   const stage = root.querySelector('[data-role="stage"]');
   stage.classList.add("gd-stage");
-  const map = makeCanvas(stage, { label: "Loss landscape with the optimisers' paths", className: "gd-map" });
+  const map = makeCanvas(stage, { label: "Loss landscape with every optimiser's path", className: "gd-map" });
   map.canvas.tabIndex = 0;
   const hint = document.createElement("p");
   hint.className = "visually-hidden";
-  hint.id = `${ctx.simId}-map-hint`;
-  hint.textContent = "Click to set the start point, or use the arrow keys (Shift for bigger steps).";
+  hint.id = `${ctx.key}-map-hint`;
+  hint.textContent = "Drag or click to move the start point, or use the arrow keys (Shift for bigger steps).";
   stage.appendChild(hint);
   map.canvas.setAttribute("aria-describedby", hint.id);
   map.canvas.setAttribute("aria-roledescription", "start-point map");
@@ -28,11 +34,66 @@ export function mount(root, ctx) {
   stage.appendChild(legend);
 
   const field = document.createElement("canvas");
-  let meta = null, paths = [], count = 0, extent = 3, diverged = new Set(), legendText = "";
+  let meta = null, step = 0, pts = null, n = 0, extent = 3, fieldKey = "", range = [0, 1];
+  let raw = null, legendText = "";
 
   function box(w, h) {
-    const s = Math.min(w - MAP_PAD.l - MAP_PAD.r, h - MAP_PAD.t - MAP_PAD.b);
+    const s = Math.max(40, Math.min(w - MAP_PAD.l - MAP_PAD.r, h - MAP_PAD.t - MAP_PAD.b));
     return { x: MAP_PAD.l, y: MAP_PAD.t, w: s, h: s };
+  }
+  const at = (k, i, c) => pts[3 * (k * (n + 1) + i) + c]; // optimiser k, step i: x, y, loss
+  const playing = () => step > 0 && step < n;
+
+  function colourBar(c2d, b, c) {
+    // the map's colours are bands of log(1 + loss): ticks at round losses inside its range
+    const x = b.x + b.w + 10, w = 12, [lo, hi] = range, span = hi - lo || 1;
+    for (let i = 0; i < b.h; i++) {
+      const u = 1 - i / b.h, level = Math.min(BANDS - 1, Math.floor(u * BANDS));
+      const k = 3 * Math.round((level / (BANDS - 1)) * 255);
+      c2d.fillStyle = `rgb(${VIRIDIS[k]},${VIRIDIS[k + 1]},${VIRIDIS[k + 2]})`;
+      c2d.fillRect(x, b.y + i, w, 1.5);
+    }
+    c2d.save();
+    c2d.strokeStyle = c.axis; c2d.strokeRect(x, b.y, w, b.h);
+    c2d.font = font(12); c2d.fillStyle = c.text; c2d.textAlign = "left"; c2d.textBaseline = "middle";
+    const top = Math.expm1(hi);
+    const marks = [0];
+    for (let e = -2; 10 ** e <= top; e++) marks.push(10 ** e);
+    let last = Infinity;
+    for (const v of marks.filter((m) => Math.log1p(m) >= lo)) {
+      const py = b.y + b.h - ((Math.log1p(v) - lo) / span) * b.h;
+      if (last - py < 16) continue; // labels no closer than a line apart
+      last = py;
+      c2d.beginPath(); c2d.moveTo(x + w, py); c2d.lineTo(x + w + 3, py); c2d.stroke();
+      c2d.fillText(v >= 1e4 ? `1e${Math.round(Math.log10(v))}` : String(v), x + w + 5, py);
+    }
+    c2d.textAlign = "center"; c2d.textBaseline = "bottom"; c2d.fillStyle = c.muted;
+    c2d.fillText("loss", x + w / 2 + 8, b.y + b.h + 30);
+    c2d.restore();
+  }
+
+  function marker(c2d, kind, px, py, colour, c) {
+    c2d.save();
+    c2d.lineWidth = 2; c2d.strokeStyle = "#fff"; c2d.fillStyle = colour;
+    c2d.beginPath();
+    if (kind === "diverged") {
+      for (const s of [3, 1.5]) {
+        c2d.lineWidth = s * 1.5; c2d.strokeStyle = s === 3 ? "rgba(0,0,0,0.6)" : colour;
+        c2d.beginPath(); c2d.moveTo(px - 6, py - 6); c2d.lineTo(px + 6, py + 6); c2d.moveTo(px + 6, py - 6); c2d.lineTo(px - 6, py + 6); c2d.stroke();
+      }
+    } else if (kind === "start") {
+      c2d.rect(px - 5, py - 5, 10, 10); c2d.fillStyle = c.fg; c2d.fill(); c2d.stroke();
+    } else if (kind === "minimum") {
+      for (let i = 0; i < 10; i++) { // a five-pointed star
+        const r = i % 2 ? 3.5 : 8, a = (i * Math.PI) / 5 - Math.PI / 2;
+        c2d.lineTo(px + r * Math.cos(a), py + r * Math.sin(a));
+      }
+      c2d.closePath(); c2d.strokeStyle = "#000"; c2d.lineWidth = 3.5; c2d.stroke();
+      c2d.strokeStyle = "#fff"; c2d.lineWidth = 1.5; c2d.stroke(); // hollow: an end point shows through
+    } else {
+      c2d.arc(px, py, kind === "now" ? 6 : 4.5, 0, 2 * Math.PI); c2d.fill(); c2d.stroke();
+    }
+    c2d.restore();
   }
 
   function drawMap(c2d, w, h, c) {
@@ -41,98 +102,109 @@ export function mount(root, ctx) {
     c2d.imageSmoothingEnabled = true;
     c2d.drawImage(field, b.x, b.y, b.w, b.h);
     const { X, Y } = axes(c2d, b, [-extent, extent], [-extent, extent], c, {});
-    const start = paths.length ? paths[0] : null;
+    c2d.save(); c2d.font = font(12); c2d.fillStyle = c.muted; c2d.textAlign = "center"; c2d.textBaseline = "bottom";
+    c2d.fillText("x", b.x + b.w / 2, b.y + b.h + 34);
+    c2d.textBaseline = "middle"; c2d.fillText("y", 8, b.y + b.h / 2); c2d.restore();
+    colourBar(c2d, b, c);
+    c2d.save(); c2d.beginPath(); c2d.rect(b.x, b.y, b.w, b.h); c2d.clip();
+    const upto = playing() ? step : n;
     meta.optimisers.forEach((o, k) => {
-      const p = paths[k];
-      line(c2d, b, X, Y, p.x, p.y, "rgba(0,0,0,0.55)", { width: 4.5 });
-      line(c2d, b, X, Y, p.x, p.y, c.series(o.id), { width: 2.5 });
-      const px = X(p.x[p.x.length - 1]), py = Y(p.y[p.y.length - 1]);
-      c2d.save(); c2d.beginPath(); c2d.rect(b.x, b.y, b.w, b.h); c2d.clip();
-      c2d.lineWidth = 2; c2d.strokeStyle = "#fff"; c2d.fillStyle = c.series(o.id);
-      if (o.diverged_at !== null) {
-        c2d.strokeStyle = c.series(o.id); c2d.lineWidth = 3;
-        c2d.beginPath(); c2d.moveTo(px - 6, py - 6); c2d.lineTo(px + 6, py + 6); c2d.moveTo(px + 6, py - 6); c2d.lineTo(px - 6, py + 6); c2d.stroke();
-      } else {
-        c2d.beginPath(); c2d.arc(px, py, 5, 0, 2 * Math.PI); c2d.fill(); c2d.stroke();
+      const xs = [], ys = [];
+      for (let i = 0; i <= n; i++) { xs.push(at(k, i, 0)); ys.push(at(k, i, 1)); }
+      const col = c.series(o.id);
+      if (upto < n) { // Play: the way still to go is faint
+        c2d.globalAlpha = 0.35;
+        line(c2d, b, X, Y, xs.slice(upto), ys.slice(upto), col, { width: 2 });
+        c2d.globalAlpha = 1;
       }
-      c2d.restore();
+      line(c2d, b, X, Y, xs.slice(0, upto + 1), ys.slice(0, upto + 1), "rgba(0,0,0,0.55)", { width: 4.5 });
+      line(c2d, b, X, Y, xs.slice(0, upto + 1), ys.slice(0, upto + 1), col, { width: 2.5 });
+      const end = o.diverged_at === null ? "end" : "diverged";
+      marker(c2d, end, X(at(k, n, 0)), Y(at(k, n, 1)), col, c);
+      if (upto < n) marker(c2d, "now", X(at(k, upto, 0)), Y(at(k, upto, 1)), col, c);
     });
-    if (start) {
-      c2d.save(); c2d.strokeStyle = "#fff"; c2d.lineWidth = 2;
-      const sx = X(start.x[0]), sy = Y(start.y[0]);
-      c2d.beginPath(); c2d.rect(sx - 5, sy - 5, 10, 10); c2d.stroke(); c2d.restore();
-    }
+    marker(c2d, "start", X(at(0, 0, 0)), Y(at(0, 0, 1)), c.fg, c);
+    for (const [mx, my] of meta.minima) marker(c2d, "minimum", X(mx), Y(my), c.fg, c);
+    c2d.restore();
   }
 
   function drawLoss(c2d, w, h, c) {
     if (!meta) return;
-    const b = { x: 40, y: 18, w: w - 50, h: h - 48 };
+    const b = { x: 44, y: 20, w: w - 66, h: h - 56 };
+    // the y range comes from the runs that stayed finite: a diverged one leaves through the top
     let lo = Infinity, hi = -Infinity;
-    for (const p of paths) for (const v of p.loss) if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    if (!Number.isFinite(lo)) { lo = 1e-3; hi = 1; }
-    const y0 = Math.max(-12, Math.floor(Math.log10(lo))), y1 = Math.max(y0 + 1, Math.ceil(Math.log10(hi)));
-    const steps = Math.max(20, count - 1);
-    const { X, Y } = axes(c2d, b, [0, steps], [y0, y1], c, { logY: true, xLabel: "step", yLabel: "loss − minimum" });
-    c2d.save(); c2d.font = font(12); c2d.fillStyle = c.text; c2d.textAlign = "right";
-    c2d.fillText(`step ${meta.step}`, b.x + b.w, b.y - 4); c2d.restore();
     meta.optimisers.forEach((o, k) => {
-      const p = paths[k], n = o.diverged_at === null ? p.loss.length : Math.min(p.loss.length, o.diverged_at);
-      const xs = Array.from({ length: n }, (_, i) => i);
-      const ys = p.loss.slice(0, n).map((v) => Math.max(v, 10 ** y0));
+      const stop = o.diverged_at === null ? n : 0;
+      for (let i = 0; i <= stop; i++) { const v = at(k, i, 2); if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); } }
+    });
+    if (!Number.isFinite(lo)) { lo = at(0, 0, 2) / 10 || 1e-3; hi = at(0, 0, 2) * 10 || 1; }
+    const y0 = Math.max(Math.log10(FLOOR), Math.floor(Math.log10(lo))), y1 = Math.max(y0 + 1, Math.ceil(Math.log10(hi)));
+    const { X, Y } = axes(c2d, b, [0, Math.max(10, n)], [y0, y1], c, { logY: true, xLabel: "step", yLabel: "loss − minimum" });
+    meta.optimisers.forEach((o, k) => {
+      const last = o.diverged_at === null ? n : o.diverged_at - 1;
+      const xs = [], ys = [];
+      for (let i = 0; i <= last; i++) { xs.push(i); ys.push(Math.max(at(k, i, 2), 10 ** y0)); }
+      if (o.diverged_at !== null) { xs.push(o.diverged_at); ys.push(10 ** (y1 + 2)); } // off the top
       line(c2d, b, X, Y, xs, ys, c.series(o.id), { width: 2 });
     });
+    if (playing()) {
+      c2d.save(); c2d.strokeStyle = c.fg; c2d.setLineDash([3, 3]);
+      c2d.beginPath(); c2d.moveTo(X(step), b.y); c2d.lineTo(X(step), b.y + b.h); c2d.stroke(); c2d.restore();
+    }
+    c2d.save(); c2d.font = font(12); c2d.fillStyle = c.text; c2d.textAlign = "right"; c2d.textBaseline = "bottom";
+    c2d.fillText(playing() ? `step ${step} of ${n}` : `${n} steps`, b.x + b.w, b.y - 4); c2d.restore();
+  }
+
+  function describe(o, k) {
+    if (playing()) {
+      const i = Math.min(step, o.diverged_at === null ? n : o.diverged_at - 1);
+      if (o.diverged_at !== null && step >= o.diverged_at) return `${o.label}: diverged at step ${o.diverged_at}`;
+      return `${o.label}, step ${step}: loss ${fmt(at(k, i, 2))} at (${coord(at(k, i, 0))}, ${coord(at(k, i, 1))})`;
+    }
+    if (o.diverged_at !== null) return `${o.label}: diverged at step ${o.diverged_at}`;
+    if (o.reached_at !== null) return `${o.label}: at the minimum (${coord(o.x)}, ${coord(o.y)}) by step ${o.reached_at}`;
+    return `${o.label}: loss ${fmt(o.loss)} at (${coord(o.x)}, ${coord(o.y)}) after ${n} steps`;
   }
 
   function renderLegend() {
-    const text = meta.optimisers.map((o) => `${o.id}${o.diverged_at}${o.loss.toPrecision(3)}${o.x.toPrecision(3)}${o.y.toPrecision(3)}`).join();
+    const lines = meta.optimisers.map(describe);
+    const text = lines.join("\n");
     if (text === legendText) return;
     legendText = text;
-    legend.replaceChildren(...meta.optimisers.map((o) => {
+    legend.replaceChildren(...meta.optimisers.map((o, k) => {
       const li = document.createElement("li");
       const sw = document.createElement("span");
       sw.className = "swatch"; sw.style.setProperty("--series", `var(--series-${o.id})`);
-      const text = document.createElement("span");
-      if (o.diverged_at !== null) {
-        text.className = "diverged";
-        text.textContent = `${o.label}: diverged at step ${o.diverged_at}`;
-      } else {
-        text.textContent = `${o.label}: loss ${fmt(o.loss)} at (${fmt(tidy(o.x))}, ${fmt(tidy(o.y))})`;
-      }
-      li.append(sw, text);
+      const span = document.createElement("span");
+      span.textContent = lines[k];
+      if (lines[k].endsWith(`diverged at step ${o.diverged_at}`)) span.className = "diverged";
+      li.append(sw, span);
       return li;
     }));
   }
 
   function render(frame) {
-    const m = frame.meta, pts = frame.arrays.points, [K, n] = pts.shape;
+    const m = frame.meta;
     if (m.full) {
       const f = frame.arrays.field, [rows, cols] = f.shape;
-      const img = fieldImage(f.data, rows, cols, { bands: 16, scale: 3 });
-      field.width = img.width; field.height = img.height;
-      field.getContext("2d").putImageData(img, 0, 0);
-      extent = m.extent;
-      paths = m.optimisers.map(() => ({ x: [], y: [], loss: [] }));
-      count = 0;
-      diverged = new Set();
-    } else if (!meta || m.step - n !== count - 1) {
-      return false; // a delta from before the last restart
-    }
-    const d = pts.data;
-    for (let k = 0; k < K; k++) {
-      for (let i = 0; i < n; i++) {
-        const o = 3 * (k * n + i);
-        paths[k].x.push(d[o]); paths[k].y.push(d[o + 1]); paths[k].loss.push(d[o + 2]);
+      if (m.surface !== fieldKey) { // a new landscape: paint it once
+        fieldKey = m.surface; raw = f;
+        const img = fieldImage(f.data, rows, cols, { bands: BANDS, scale: 3 });
+        field.width = img.width; field.height = img.height;
+        field.getContext("2d").putImageData(img, 0, 0);
+        let lo = Infinity, hi = -Infinity;
+        for (const v of f.data) { if (v < lo) lo = v; if (v > hi) hi = v; }
+        range = [lo, hi];
       }
+      meta = m; extent = m.extent; n = m.length; pts = frame.arrays.points.data;
+      const gone = m.optimisers.filter((o) => o.diverged_at !== null).map((o) => `${o.label} diverged at step ${o.diverged_at}.`);
+      if (gone.length) sim.say(gone.join(" "));
+    } else if (!meta) {
+      return false;
     }
-    count += n;
-    meta = m;
+    step = m.step;
+    root.dataset.step = String(step);
     map.redraw(); loss.redraw(); renderLegend();
-    for (const o of m.optimisers) {
-      if (o.diverged_at !== null && !diverged.has(o.id)) {
-        diverged.add(o.id);
-        sim.say(`${o.label} diverged at step ${o.diverged_at}.`);
-      }
-    }
     return true;
   }
 
@@ -140,30 +212,74 @@ export function mount(root, ctx) {
   loss.setDraw(drawLoss);
   const sim = liveSim(root, ctx, { render });
 
-  function moveStart(x, y) {
-    const clamp = (v) => Math.max(-extent, Math.min(extent, Math.round(v * 100) / 100));
-    const v = { ...sim.values(), x0: clamp(x), y0: clamp(y) };
-    sim.set({ x0: v.x0, y0: v.y0 });
-  }
-  const onClick = (ev) => {
+  // ---- direct input: drag (or click) on the map, or arrow keys, move the start point ----------
+  const clamp = (v) => Math.max(-extent, Math.min(extent, Math.round(v * 100) / 100));
+  const toData = (ev) => {
     const r = map.canvas.getBoundingClientRect(), b = box(r.width, r.height);
-    const x = ((ev.clientX - r.left - b.x) / b.w) * 2 * extent - extent;
-    const y = extent - ((ev.clientY - r.top - b.y) / b.h) * 2 * extent;
-    if (Math.abs(x) <= extent && Math.abs(y) <= extent) moveStart(x, y);
+    return [((ev.clientX - r.left - b.x) / b.w) * 2 * extent - extent, extent - ((ev.clientY - r.top - b.y) / b.h) * 2 * extent];
   };
+  let dragging = false, pending = null, raf = 0;
+  const moveStart = (x, y) => {
+    pending = { x0: clamp(x), y0: clamp(y) };
+    if (!raf) raf = requestAnimationFrame(() => { // at most one new start per display frame
+      raf = 0;
+      const v = sim.values();
+      if (pending && (pending.x0 !== v.x0 || pending.y0 !== v.y0)) sim.set(pending);
+      pending = null;
+    });
+  };
+  const onDown = (ev) => {
+    if (!meta || (ev.button > 0 && ev.pointerType === "mouse")) return;
+    const [x, y] = toData(ev);
+    if (Math.abs(x) > extent || Math.abs(y) > extent) return;
+    dragging = true; map.canvas.setPointerCapture(ev.pointerId);
+    moveStart(x, y);
+  };
+  const onMove = (ev) => { if (dragging) { const [x, y] = toData(ev); moveStart(x, y); } };
+  const onUp = () => { dragging = false; };
   const onKey = (ev) => {
     const d = ev.shiftKey ? 0.5 : 0.1, v = sim.values();
     const moves = { ArrowLeft: [-d, 0], ArrowRight: [d, 0], ArrowUp: [0, d], ArrowDown: [0, -d] };
     if (!(ev.key in moves)) return;
     ev.preventDefault();
-    moveStart(v.x0 + moves[ev.key][0], v.y0 + moves[ev.key][1]);
+    sim.set({ x0: clamp(v.x0 + moves[ev.key][0]), y0: clamp(v.y0 + moves[ev.key][1]) });
   };
-  map.canvas.addEventListener("click", onClick);
-  map.canvas.addEventListener("keydown", onKey);
+  const events = { pointerdown: onDown, pointermove: onMove, pointerup: onUp, pointercancel: onUp, keydown: onKey };
+  for (const [type, fn] of Object.entries(events)) map.canvas.addEventListener(type, fn);
+
+  // hover: the nearest path point within reach (its optimiser, step and loss), else the map's loss
+  const ro = readout(root, map.canvas, (cx, cy) => {
+    if (!meta || dragging) return "";
+    const r = map.canvas.getBoundingClientRect(), b = box(r.width, r.height);
+    const u = (cx - b.x) / b.w, v = (cy - b.y) / b.h;
+    if (u < 0 || u > 1 || v < 0 || v > 1) return "";
+    let best = null, bestD = 10 * 10;
+    meta.optimisers.forEach((o, k) => {
+      const last = o.diverged_at === null ? n : o.diverged_at - 1;
+      for (let i = 0; i <= last; i++) {
+        const px = b.x + ((at(k, i, 0) + extent) / (2 * extent)) * b.w, py = b.y + ((extent - at(k, i, 1)) / (2 * extent)) * b.h;
+        const d = (px - cx) ** 2 + (py - cy) ** 2;
+        if (d < bestD) { bestD = d; best = [o, k, i]; }
+      }
+    });
+    if (best) {
+      const [o, k, i] = best;
+      return `${o.label}, step ${i}: (${coord(at(k, i, 0))}, ${coord(at(k, i, 1))}), loss ${fmt(at(k, i, 2))}`;
+    }
+    // the landscape's own value, interpolated from the frame's samples of log(1 + loss)
+    const [rows, cols] = raw.shape, fx = u * (cols - 1), fy = (1 - v) * (rows - 1);
+    const x0 = Math.floor(fx), y0 = Math.floor(fy), x1 = Math.min(cols - 1, x0 + 1), y1 = Math.min(rows - 1, y0 + 1);
+    const wx = fx - x0, wy = fy - y0, d = raw.data;
+    const s = (d[y0 * cols + x0] * (1 - wx) + d[y0 * cols + x1] * wx) * (1 - wy) + (d[y1 * cols + x0] * (1 - wx) + d[y1 * cols + x1] * wx) * wy;
+    const x = u * 2 * extent - extent, y = extent - v * 2 * extent;
+    return `(${fmt(Number(x.toFixed(2)))}, ${fmt(Number(y.toFixed(2)))}): loss ≈ ${fmt(Number(Math.expm1(s).toPrecision(2)))}`;
+  });
+
   return {
     set: sim.set,
     destroy() {
-      map.canvas.removeEventListener("click", onClick); map.canvas.removeEventListener("keydown", onKey);
+      for (const [type, fn] of Object.entries(events)) map.canvas.removeEventListener(type, fn);
+      cancelAnimationFrame(raf); ro.destroy();
       sim.destroy(); map.destroy(); loss.destroy(); legend.remove(); hint.remove();
     },
   };
