@@ -32,6 +32,8 @@ import websockets
 
 TICK = 1 / 60  # a 60 Hz display
 URL_LIVE = "/ws/sims/gradient_descent"
+# gradient_descent's default run ends after 100 steps; this one plays for 3,000 (50 s at 60 Hz)
+LONG_RUN = {"steps": 3000, "noise": 0.5}
 
 
 def rss_mb(pid: int, field_name: str = "VmRSS") -> float:
@@ -79,6 +81,8 @@ async def browser(
     """Play a live sim (gradient_descent unless `sim` names one) like a browser: ack each frame at
     the next display tick. `seen.steps` gets the engine's step at each played frame."""
     url = base.replace("http://", "ws://") + (f"/ws/sims/{sim}" if sim else URL_LIVE)
+    if params is None and not sim:
+        params = LONG_RUN
     async with websockets.connect(url, local_addr=(host, 0), max_size=2**22) as ws:
         await ws.send(json.dumps({"type": "start", "params": params or {}}))
         await ws.send(json.dumps({"type": "play"}))
@@ -88,7 +92,8 @@ async def browser(
             except TimeoutError:
                 break
             if isinstance(msg, str):
-                seen.errors.append(msg)
+                if json.loads(msg).get("type") != "state":  # "playing" after a reset's play
+                    seen.errors.append(msg)
                 continue
             now = time.perf_counter()
             meta = meta_of(msg)
@@ -104,9 +109,16 @@ async def browser(
 
 async def flooder(base: str, host: str, until: float, seen: Seen, steps: bool) -> None:
     """One session flat out: speed 50 and four optimisers, acks at once; `steps`: step n=1000
-    and restarts at 100 messages a second as well (within the message rate)."""
+    and restarts at 100 messages a second as well (within the message rate). Each restart
+    computes four whole runs of 3,000 noisy steps and sends them (about 200 kB): the heavy part,
+    since a step only moves Play's place along paths already computed."""
     url = base.replace("http://", "ws://") + URL_LIVE
-    heavy = {"optimisers": ["sgd", "momentum", "rmsprop", "adam"], "speed": 50}
+    heavy = {
+        "optimisers": ["sgd", "momentum", "rmsprop", "adam"],
+        "speed": 50,
+        "steps": 3000,
+        "noise": 0.5,
+    }
     try:
         async with websockets.connect(url, local_addr=(host, 0), max_size=2**22) as ws:
             await ws.send(json.dumps({"type": "start", "params": heavy}))

@@ -74,8 +74,8 @@ def test_a_hot_parameter_redraws_the_paths_and_keeps_plays_place(client):
         assert f.meta["step"] == 5 and f.meta["full"]  # new paths, the same place
         # SGD on 0.5 (x² + 15 y²) from x = -2.5 at the new rate: x ← 0.9 x every step
         assert f.arrays["points"][0, 5, 0] == pytest.approx(-2.5 * 0.9**5, rel=1e-5)
-        ws.send_json({"type": "start", "params": {"optimisers": ["sgd"], "lr": 0.1, "x0": 1}})
-        f = frame(ws)  # not hot: a fresh run
+        ws.send_json({"type": "start", "params": {"optimisers": ["sgd", "adam"], "lr": 0.1}})
+        f = frame(ws)  # the optimisers are not hot: a fresh run
         assert f.meta["step"] == 0 and f.meta["full"]
 
 

@@ -120,8 +120,8 @@ GRID = 160
 
 @dataclass(frozen=True)
 class Settings:
-    """The gradient-descent sim's parameters; all but the landscape, the optimisers and the start
-    are hot: they redraw the paths and keep Play's place."""
+    """The gradient-descent sim's parameters; all but the landscape and the optimisers are hot:
+    they redraw the paths and keep Play's place."""
 
     surface: str = param(
         Choice(
@@ -173,6 +173,7 @@ class Settings:
             min=-EXTENT,
             max=EXTENT,
             default=-2.5,
+            hot=True,
             group="data",
         )
     )
@@ -183,6 +184,7 @@ class Settings:
             min=-EXTENT,
             max=EXTENT,
             default=2.5,
+            hot=True,
             group="data",
         )
     )
@@ -254,28 +256,29 @@ def descend(
     """Run one update rule from `start` for up to `steps` steps; noise[t] is added to step t+1's
     gradient."""
     x, y = start
-    a, b, c, eps = rule.a, rule.b, rule.c, rule.eps
+    a, b, c, eps, debias = rule.a, rule.b, rule.c, rule.eps, rule.debias
+    f, grad, f_min, sqrt, finite = land.f, land.grad, land.f_min, math.sqrt, math.isfinite
     mx = my = vx = vy = 0.0
-    points = [(x, y, land.loss(x, y))]
+    dx = dy = 1.0  # no second moment: no division
+    points = [(x, y, f(x, y) - f_min)]
     kicks = noise.tolist() if noise is not None else None
     for t in range(1, steps + 1):
-        gx, gy = land.grad(x, y)
+        gx, gy = grad(x, y)
         if kicks is not None:
-            gx, gy = gx + kicks[t - 1][0], gy + kicks[t - 1][1]
+            kx, ky = kicks[t - 1]
+            gx, gy = gx + kx, gy + ky
         mx, my = a * mx + b * gx, a * my + b * gy
-        step = lr / (1 - a**t) if rule.debias else lr
+        step = lr / (1 - a**t) if debias else lr
         if c:
             vx, vy = c * vx + (1 - c) * gx * gx, c * vy + (1 - c) * gy * gy
-            root = math.sqrt(1 - c**t) if rule.debias else 1.0
-            dx, dy = math.sqrt(vx) / root + eps, math.sqrt(vy) / root + eps
-        else:
-            dx = dy = 1.0
+            root = sqrt(1 - c**t) if debias else 1.0
+            dx, dy = sqrt(vx) / root + eps, sqrt(vy) / root + eps
         try:
             x, y = x - step * mx / dx, y - step * my / dy
-            loss = land.loss(x, y)
+            loss = f(x, y) - f_min
         except OverflowError:  # x**4 of a huge x: as good as infinite
             loss = math.inf
-        if not (math.isfinite(loss) and abs(x) < ESCAPE and abs(y) < ESCAPE):
+        if not (finite(loss) and -ESCAPE < x < ESCAPE and -ESCAPE < y < ESCAPE):
             return Path(points, t, None)
         points.append((x, y, loss))
         if loss < REACHED and kicks is None:
@@ -341,7 +344,7 @@ class Descent:
         return self.v.speed
 
     def snapshot(self, since: int | None = None) -> Frame:
-        """The landscape and whole paths (after a change, or since None), else Play's place."""
+        """The landscape and whole paths after a change (or since None), else Play's place."""
         meta: dict[str, object] = {"step": self.steps, "done": self.done}
         if since is not None and not self.fresh:
             return Frame(meta=meta | {"full": False}, arrays={})
@@ -371,6 +374,7 @@ class Descent:
                 for k, p in zip(self.v.optimisers, self.paths, strict=True)
             ],
         }
+        # the map goes with every set of paths (a view may drop a frame for a newer one)
         arrays = {"points": pts, "field": self.fields[self.v.surface]}
         return Frame(meta=meta, arrays=arrays)
 

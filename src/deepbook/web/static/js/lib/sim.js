@@ -111,7 +111,7 @@ export function instantSim(root, ctx, render) {
  *  A change of hot parameters (a learning rate, a speed) is taken without a restart: the
  *  server decides, from the declaration. */
 export function liveSim(root, ctx, { render, onReply = () => {} }) {
-  let raf = 0, queue = [], playing = false, step = null, client = null, asked = null;
+  let raf = 0, queue = [], playing = false, step = null, client = null, asked = null, lastDraw = 0;
   const b = base(root, ctx, (v) => { asked = v; client.send({ type: "start", params: v }); });
   const buttons = Object.fromEntries(
     [...root.querySelectorAll("[data-action]")].map((el) => [el.dataset.action, el]));
@@ -136,7 +136,10 @@ export function liveSim(root, ctx, { render, onReply = () => {} }) {
       if (frame.meta.done) b.say(`Finished after ${step} steps.`);
       else if (!frame.meta.playing && moved) b.say(`Step ${step}.`); // a step, a reset, new settings
       queue.push(frame);
-      if (!raf) raf = requestAnimationFrame(flush);
+      // an answer to a change (not a played frame) is drawn at once when nothing was drawn this
+      // display frame, as in instant sims; played frames keep to the display's rhythm
+      if (!frame.meta.playing && performance.now() - lastDraw > 16) { cancelAnimationFrame(raf); flush(); }
+      else if (!raf) raf = requestAnimationFrame(flush);
     },
     onState(state) { setPlaying(state.playing); },
     onReply(msg) {
@@ -149,6 +152,7 @@ export function liveSim(root, ctx, { render, onReply = () => {} }) {
   });
   function flush() {
     raf = 0;
+    lastDraw = performance.now();
     let frames = queue;
     queue = [];
     const full = frames.findLastIndex((f) => f.meta.full);

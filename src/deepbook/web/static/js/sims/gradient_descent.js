@@ -35,7 +35,7 @@ export function mount(root, ctx) {
 
   const field = document.createElement("canvas");
   let meta = null, step = 0, pts = null, n = 0, extent = 3, fieldKey = "", range = [0, 1];
-  let raw = null, legendText = "";
+  let raw = null, legendText = "", cols = [];
 
   function box(w, h) {
     const s = Math.max(40, Math.min(w - MAP_PAD.l - MAP_PAD.r, h - MAP_PAD.t - MAP_PAD.b));
@@ -109,16 +109,16 @@ export function mount(root, ctx) {
     c2d.save(); c2d.beginPath(); c2d.rect(b.x, b.y, b.w, b.h); c2d.clip();
     const upto = playing() ? step : n;
     meta.optimisers.forEach((o, k) => {
-      const xs = [], ys = [];
-      for (let i = 0; i <= n; i++) { xs.push(at(k, i, 0)); ys.push(at(k, i, 1)); }
+      const [xs, ys] = cols[k];
       const col = c.series(o.id);
       if (upto < n) { // Play: the way still to go is faint
         c2d.globalAlpha = 0.35;
-        line(c2d, b, X, Y, xs.slice(upto), ys.slice(upto), col, { width: 2 });
+        line(c2d, b, X, Y, xs.subarray(upto), ys.subarray(upto), col, { width: 2 });
         c2d.globalAlpha = 1;
       }
-      line(c2d, b, X, Y, xs.slice(0, upto + 1), ys.slice(0, upto + 1), "rgba(0,0,0,0.55)", { width: 4.5 });
-      line(c2d, b, X, Y, xs.slice(0, upto + 1), ys.slice(0, upto + 1), col, { width: 2.5 });
+      const done = [xs.subarray(0, upto + 1), ys.subarray(0, upto + 1)];
+      line(c2d, b, X, Y, ...done, "rgba(0,0,0,0.55)", { width: 4.5 });
+      line(c2d, b, X, Y, ...done, col, { width: 2.5 });
       const end = o.diverged_at === null ? "end" : "diverged";
       marker(c2d, end, X(at(k, n, 0)), Y(at(k, n, 1)), col, c);
       if (upto < n) marker(c2d, "now", X(at(k, upto, 0)), Y(at(k, upto, 1)), col, c);
@@ -140,12 +140,14 @@ export function mount(root, ctx) {
     if (!Number.isFinite(lo)) { lo = at(0, 0, 2) / 10 || 1e-3; hi = at(0, 0, 2) * 10 || 1; }
     const y0 = Math.max(Math.log10(FLOOR), Math.floor(Math.log10(lo))), y1 = Math.max(y0 + 1, Math.ceil(Math.log10(hi)));
     const { X, Y } = axes(c2d, b, [0, Math.max(10, n)], [y0, y1], c, { logY: true, xLabel: "step", yLabel: "loss − minimum" });
+    const floor = 10 ** y0;
     meta.optimisers.forEach((o, k) => {
-      const last = o.diverged_at === null ? n : o.diverged_at - 1;
-      const xs = [], ys = [];
-      for (let i = 0; i <= last; i++) { xs.push(i); ys.push(Math.max(at(k, i, 2), 10 ** y0)); }
-      if (o.diverged_at !== null) { xs.push(o.diverged_at); ys.push(10 ** (y1 + 2)); } // off the top
-      line(c2d, b, X, Y, xs, ys, c.series(o.id), { width: 2 });
+      const last = o.diverged_at === null ? n : o.diverged_at - 1, ls = cols[k][2];
+      const xs = new Float32Array(last + 2), ys = new Float32Array(last + 2);
+      for (let i = 0; i <= last; i++) { xs[i] = i; ys[i] = Math.max(ls[i], floor); }
+      const m = o.diverged_at === null ? last + 1 : last + 2;
+      if (o.diverged_at !== null) { xs[last + 1] = o.diverged_at; ys[last + 1] = 10 ** (y1 + 2); } // off the top
+      line(c2d, b, X, Y, xs.subarray(0, m), ys.subarray(0, m), c.series(o.id), { width: 2 });
     });
     if (playing()) {
       c2d.save(); c2d.strokeStyle = c.fg; c2d.setLineDash([3, 3]);
@@ -186,8 +188,9 @@ export function mount(root, ctx) {
   function render(frame) {
     const m = frame.meta;
     if (m.full) {
-      const f = frame.arrays.field, [rows, cols] = f.shape;
+      const f = frame.arrays.field;
       if (m.surface !== fieldKey) { // a new landscape: paint it once
+        const [rows, cols] = f.shape;
         fieldKey = m.surface; raw = f;
         const img = fieldImage(f.data, rows, cols, { bands: BANDS, scale: 3 });
         field.width = img.width; field.height = img.height;
@@ -197,6 +200,11 @@ export function mount(root, ctx) {
         range = [lo, hi];
       }
       meta = m; extent = m.extent; n = m.length; pts = frame.arrays.points.data;
+      cols = m.optimisers.map((_, k) => [0, 1, 2].map((c) => { // each path's x, y and loss
+        const out = new Float32Array(n + 1);
+        for (let i = 0; i <= n; i++) out[i] = at(k, i, c);
+        return out;
+      }));
       const gone = m.optimisers.filter((o) => o.diverged_at !== null).map((o) => `${o.label} diverged at step ${o.diverged_at}.`);
       if (gone.length) sim.say(gone.join(" "));
     } else if (!meta) {
