@@ -141,3 +141,28 @@ def test_every_simulation_declares_valid_defaults():
             d = getattr(defaults, p.name)
             assert p.coerce(p.to_url(d)) == d, (spec.id, p.name)
             assert p.coerce(p.to_json(d)) == d, (spec.id, p.name)
+
+
+def _with_presets(presets):
+    @dataclass(frozen=True)
+    class T:
+        kind: str = param(
+            Choice("Kind", options=(("a", "A"), ("b", "B")), default="a", presets=presets)
+        )
+        n: int = param(Int("Count", min=1, max=50, default=10))
+
+    return Params(T)
+
+
+def test_choice_presets_are_checked_and_published_in_the_schema():
+    ok = _with_presets({"b": {"n": 40}})
+    assert ok["kind"].schema()["presets"] == {"b": {"n": 40}}
+    assert ok.validate({"kind": "b"}).n == 10  # the API takes values as given: no preset applied
+    with pytest.raises(TypeError, match="'c' is not an option"):
+        _with_presets({"c": {"n": 4}})
+    with pytest.raises(TypeError, match="sets its own choice"):
+        _with_presets({"b": {"kind": "a"}})
+    with pytest.raises(TypeError, match="n: must be between 1 and 50"):
+        _with_presets({"b": {"n": 99}})
+    with pytest.raises(TypeError, match="not a parameter"):
+        _with_presets({"b": {"m": 1}})

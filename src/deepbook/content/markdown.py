@@ -58,6 +58,9 @@ def _render_insight(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) 
     )
 
 
+WIDE = 440  # px: wider, and at a phone's 360 px its 12-13 px text would shrink below 10 px
+
+
 def _render_figure(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) -> str:
     """`::: figure <id>`: both themes' pictures (the page shows the one that fits) and the body
     as the caption. An unknown id renders as an empty figure that `check` reports."""
@@ -68,12 +71,17 @@ def _render_figure(self: Any, tokens: list[Token], idx: int, _o: Any, _e: Any) -
     fig = FIGURES.get(fid)
     if fig is None:
         return f'<figure class="figure" data-figure="{html.escape(fid)}"><figcaption>\n'
+    # a wide figure keeps its text readable on a phone by scrolling sideways (see the CSS)
+    wide = " fig-wide" if fig.width >= WIDE else ""
     imgs = "".join(
-        f'<img class="fig-{theme}" src="/figures/{fig.id}-{theme}.{fig.ext}" '
+        f'<img class="fig-{theme}{wide}" src="/figures/{fig.id}-{theme}.{fig.ext}" '
         f'width="{fig.width}" height="{fig.height}" alt="{html.escape(fig.alt)}" loading="lazy">'
         for theme in THEMES
     )
-    return f'<figure class="figure" data-figure="{fig.id}">{imgs}<figcaption>\n'
+    return (
+        f'<figure class="figure" data-figure="{fig.id}">'
+        f'<div class="figure-scroll">{imgs}</div><figcaption>\n'
+    )
 
 
 QUESTION_SLOT = re.compile(r'<div class="question-slot" data-question="([^"]*)"></div>\n?')

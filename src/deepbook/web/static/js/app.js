@@ -175,6 +175,7 @@ function themeSwitch() {
 function scrollables() {
   const kinds = [
     [".table-scroll", (i) => `Table ${i + 1}, wider than the page: scroll sideways`, true],
+    [".figure-scroll", (i, el) => `Figure: ${el.querySelector("img")?.alt.split(".")[0] ?? i + 1}, wider than the page: scroll sideways`, true],
     ['math[display="block"]', null, false],
     [".table-wrap", (i) => `Wide table ${i + 1}: scroll sideways`, false],
     [".sim-stage", (i, el) => {

@@ -6,11 +6,12 @@
 import { fmt } from "../lib/controls.js";
 import { VIRIDIS, fieldImage } from "../lib/colormap.js";
 import { liveSim } from "../lib/sim.js";
-import { axes, font, line, makeCanvas } from "../lib/plot.js";
+import { axes, font, makeCanvas } from "../lib/plot.js";
 import { readout } from "../lib/readout.js";
 
 const MAP_PAD = { l: 34, r: 62, t: 10, b: 40 }; // the colour bar sits in the right margin
 const BANDS = 16;
+const MAX_KEPT = 800; // points per drawn path, at most (see screenPaths)
 const FLOOR = 1e-12; // the loss chart's floor: the engine ends a path this close to the minimum
 // a coordinate to three digits; 1e-38 is zero at this map's scale
 const coord = (v) => (Math.abs(v) < 5e-4 ? "0" : fmt(Number(v.toPrecision(3))));
@@ -96,31 +97,99 @@ export function mount(root, ctx) {
     c2d.restore();
   }
 
+  // Drawing 3,000-point paths for every played frame would cost tens of milliseconds of raster,
+  // so each picture keeps layers: the still part (map, axes, faint paths, loss curves) is drawn
+  // once per set of paths, size and theme; Play adds only the newly walked segments to the
+  // "walked" layers; each display frame then stacks the layers and draws the markers.
+  let version = 0; // bumped by every set of paths
+  const mapLayers = { key: "", still: null, faint: null, under: null, over: null, upto: -1, dots: [] };
+  const lossLayers = { key: "", still: null, X: null, b: null };
+
+  function layer(w, h) {
+    const cv = document.createElement("canvas"), dpr = window.devicePixelRatio || 1;
+    cv.width = Math.max(1, Math.round(w * dpr)); cv.height = Math.max(1, Math.round(h * dpr));
+    const g = cv.getContext("2d");
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    return g;
+  }
+  const layerKey = (w, h, c) => `${w}x${h}@${window.devicePixelRatio}|${version}|${c.fg}|${meta.optimisers.map((o) => c.series(o.id)).join()}`;
+
+  /** Each path's points as map pixels, keeping a point only once it is `gap` px from the last
+   *  kept one (and always the last): [step indices, x pixels, y pixels] per optimiser. The gap
+   *  starts at 1.5 px and widens until a path keeps at most MAX_KEPT points: a noisy run of
+   *  thousands of steps is a cloud whose every wiggle would cost raster time, not information. */
+  function screenPaths(X, Y) {
+    return meta.optimisers.map((o, k) => {
+      const [xs, ys] = cols[k];
+      for (let gap = 1.5; ; gap *= 1.5) {
+        const idx = [], px = [], py = [], g2 = gap * gap;
+        for (let i = 0; i <= n; i++) {
+          const x = X(xs[i]), y = Y(ys[i]), j = px.length - 1;
+          if (i === 0 || i === n || (x - px[j]) ** 2 + (y - py[j]) ** 2 >= g2) { idx.push(i); px.push(x); py.push(y); }
+        }
+        if (idx.length <= MAX_KEPT || gap > 20) return [idx, px, py];
+      }
+    });
+  }
+
+  function stroke(g, b, px, py, from, to, colour, width) {
+    g.save();
+    g.beginPath(); g.rect(b.x, b.y, b.w, b.h); g.clip();
+    g.strokeStyle = colour; g.lineWidth = width; g.lineJoin = "round";
+    // in pieces of 64 segments: a long noisy path crossing itself rasters twice as fast so
+    for (let s = from; s < to; s += 64) {
+      g.beginPath(); g.moveTo(px[s], py[s]);
+      for (let j = s + 1; j <= Math.min(to, s + 64); j++) g.lineTo(px[j], py[j]);
+      g.stroke();
+    }
+    g.restore();
+  }
+
   function drawMap(c2d, w, h, c) {
     if (!meta) return;
-    const b = box(w, h);
-    c2d.imageSmoothingEnabled = true;
-    c2d.drawImage(field, b.x, b.y, b.w, b.h);
-    const { X, Y } = axes(c2d, b, [-extent, extent], [-extent, extent], c, {});
-    c2d.save(); c2d.font = font(12); c2d.fillStyle = c.muted; c2d.textAlign = "center"; c2d.textBaseline = "bottom";
-    c2d.fillText("x", b.x + b.w / 2, b.y + b.h + 34);
-    c2d.textBaseline = "middle"; c2d.fillText("y", 8, b.y + b.h / 2); c2d.restore();
-    colourBar(c2d, b, c);
-    c2d.save(); c2d.beginPath(); c2d.rect(b.x, b.y, b.w, b.h); c2d.clip();
+    const b = box(w, h), L = mapLayers;
+    const scale = (v) => (v + extent) / (2 * extent);
+    const X = (x) => b.x + scale(x) * b.w, Y = (y) => b.y + b.h - scale(y) * b.h;
+    const key = layerKey(w, h, c);
+    if (key !== L.key) { // the still layer: the map, its axes and every path faint
+      L.key = key;
+      const g = L.still = layer(w, h);
+      g.imageSmoothingEnabled = true;
+      g.drawImage(field, b.x, b.y, b.w, b.h);
+      axes(g, b, [-extent, extent], [-extent, extent], c, {});
+      g.font = font(12); g.fillStyle = c.muted; g.textAlign = "center"; g.textBaseline = "bottom";
+      g.fillText("x", b.x + b.w / 2, b.y + b.h + 34);
+      g.textBaseline = "middle"; g.fillText("y", 8, b.y + b.h / 2);
+      colourBar(g, b, c);
+      L.dots = screenPaths(X, Y);
+      L.faint = null; L.under = layer(w, h); L.over = layer(w, h); L.upto = 0;
+    }
     const upto = playing() ? step : n;
+    if (upto < n && !L.faint) { // Play: the way still to go, faint (drawn once Play needs it)
+      const g = L.faint = layer(w, h);
+      g.globalAlpha = 0.35;
+      meta.optimisers.forEach((o, k) => stroke(g, b, L.dots[k][1], L.dots[k][2], 0, L.dots[k][0].length - 1, c.series(o.id), 2));
+    }
+    // the walked layers: a shadow and the colour, extended to where Play stands
+    if (upto < L.upto) { L.under = layer(w, h); L.over = layer(w, h); L.upto = 0; }
+    if (upto > L.upto) {
+      meta.optimisers.forEach((o, k) => {
+        const [idx, px, py] = L.dots[k];
+        let a = 0;
+        while (a + 1 < idx.length && idx[a + 1] <= L.upto) a++; // the last kept point walked
+        let z = a;
+        while (z + 1 < idx.length && idx[z + 1] <= upto) z++;
+        const xs = [...px.slice(a, z + 1), X(at(k, upto, 0))], ys = [...py.slice(a, z + 1), Y(at(k, upto, 1))];
+        stroke(L.under, b, xs, ys, 0, xs.length - 1, "rgba(0,0,0,0.55)", 4.5);
+        stroke(L.over, b, xs, ys, 0, xs.length - 1, c.series(o.id), 2.5);
+      });
+      L.upto = upto;
+    }
+    for (const g of [L.still, upto < n ? L.faint : null, L.under, L.over]) if (g) c2d.drawImage(g.canvas, 0, 0, w, h);
+    c2d.save(); c2d.beginPath(); c2d.rect(b.x, b.y, b.w, b.h); c2d.clip();
     meta.optimisers.forEach((o, k) => {
-      const [xs, ys] = cols[k];
       const col = c.series(o.id);
-      if (upto < n) { // Play: the way still to go is faint
-        c2d.globalAlpha = 0.35;
-        line(c2d, b, X, Y, xs.subarray(upto), ys.subarray(upto), col, { width: 2 });
-        c2d.globalAlpha = 1;
-      }
-      const done = [xs.subarray(0, upto + 1), ys.subarray(0, upto + 1)];
-      line(c2d, b, X, Y, ...done, "rgba(0,0,0,0.55)", { width: 4.5 });
-      line(c2d, b, X, Y, ...done, col, { width: 2.5 });
-      const end = o.diverged_at === null ? "end" : "diverged";
-      marker(c2d, end, X(at(k, n, 0)), Y(at(k, n, 1)), col, c);
+      marker(c2d, o.diverged_at === null ? "end" : "diverged", X(at(k, n, 0)), Y(at(k, n, 1)), col, c);
       if (upto < n) marker(c2d, "now", X(at(k, upto, 0)), Y(at(k, upto, 1)), col, c);
     });
     marker(c2d, "start", X(at(0, 0, 0)), Y(at(0, 0, 1)), c.fg, c);
@@ -130,28 +199,42 @@ export function mount(root, ctx) {
 
   function drawLoss(c2d, w, h, c) {
     if (!meta) return;
-    const b = { x: 44, y: 20, w: w - 66, h: h - 56 };
-    // the y range comes from the runs that stayed finite: a diverged one leaves through the top
-    let lo = Infinity, hi = -Infinity;
-    meta.optimisers.forEach((o, k) => {
-      const stop = o.diverged_at === null ? n : 0;
-      for (let i = 0; i <= stop; i++) { const v = at(k, i, 2); if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); } }
-    });
-    if (!Number.isFinite(lo)) { lo = at(0, 0, 2) / 10 || 1e-3; hi = at(0, 0, 2) * 10 || 1; }
-    const y0 = Math.max(Math.log10(FLOOR), Math.floor(Math.log10(lo))), y1 = Math.max(y0 + 1, Math.ceil(Math.log10(hi)));
-    const { X, Y } = axes(c2d, b, [0, Math.max(10, n)], [y0, y1], c, { logY: true, xLabel: "step", yLabel: "loss − minimum" });
-    const floor = 10 ** y0;
-    meta.optimisers.forEach((o, k) => {
-      const last = o.diverged_at === null ? n : o.diverged_at - 1, ls = cols[k][2];
-      const xs = new Float32Array(last + 2), ys = new Float32Array(last + 2);
-      for (let i = 0; i <= last; i++) { xs[i] = i; ys[i] = Math.max(ls[i], floor); }
-      const m = o.diverged_at === null ? last + 1 : last + 2;
-      if (o.diverged_at !== null) { xs[last + 1] = o.diverged_at; ys[last + 1] = 10 ** (y1 + 2); } // off the top
-      line(c2d, b, X, Y, xs.subarray(0, m), ys.subarray(0, m), c.series(o.id), { width: 2 });
-    });
+    const b = { x: 44, y: 20, w: w - 66, h: h - 56 }, L = lossLayers;
+    const key = layerKey(w, h, c);
+    if (key !== L.key) {
+      L.key = key;
+      const g = L.still = layer(w, h);
+      // the y range comes from the runs that stayed finite: a diverged one leaves through the top
+      let lo = Infinity, hi = -Infinity;
+      meta.optimisers.forEach((o, k) => {
+        const ls = cols[k][2], stop = o.diverged_at === null ? n : 0;
+        for (let i = 0; i <= stop; i++) if (ls[i] > 0) { lo = Math.min(lo, ls[i]); hi = Math.max(hi, ls[i]); }
+      });
+      if (!Number.isFinite(lo)) { lo = at(0, 0, 2) / 10 || 1e-3; hi = at(0, 0, 2) * 10 || 1; }
+      const y0 = Math.max(Math.log10(FLOOR), Math.floor(Math.log10(lo))), y1 = Math.max(y0 + 1, Math.ceil(Math.log10(hi)));
+      const { X, Y } = axes(g, b, [0, Math.max(10, n)], [y0, y1], c, { logY: true, xLabel: "step", yLabel: "loss − minimum" });
+      L.X = X; L.b = b;
+      const floor = 10 ** y0;
+      meta.optimisers.forEach((o, k) => {
+        // per pixel column, its lowest and highest point in step order: the curve's look, cheaply
+        const last = o.diverged_at === null ? n : o.diverged_at - 1, ls = cols[k][2], xs = [], ys = [];
+        let colStart = 0;
+        const flush = (from, to) => {
+          let lo2 = from, hi2 = from;
+          for (let i = from; i <= to; i++) { if (ls[i] < ls[lo2]) lo2 = i; if (ls[i] > ls[hi2]) hi2 = i; }
+          for (const i of lo2 === hi2 ? [lo2] : [Math.min(lo2, hi2), Math.max(lo2, hi2)]) { xs.push(i); ys.push(Math.max(ls[i], floor)); }
+        };
+        for (let i = 1; i <= last + 1; i++) {
+          if (i > last || Math.floor(X(i)) !== Math.floor(X(colStart))) { flush(colStart, i - 1); colStart = i; }
+        }
+        if (o.diverged_at !== null) { xs.push(o.diverged_at); ys.push(10 ** (y1 + 2)); } // off the top
+        stroke(g, b, xs.map(X), ys.map(Y), 0, xs.length - 1, c.series(o.id), 2);
+      });
+    }
+    c2d.drawImage(L.still.canvas, 0, 0, w, h);
     if (playing()) {
       c2d.save(); c2d.strokeStyle = c.fg; c2d.setLineDash([3, 3]);
-      c2d.beginPath(); c2d.moveTo(X(step), b.y); c2d.lineTo(X(step), b.y + b.h); c2d.stroke(); c2d.restore();
+      c2d.beginPath(); c2d.moveTo(L.X(step), b.y); c2d.lineTo(L.X(step), b.y + b.h); c2d.stroke(); c2d.restore();
     }
     c2d.save(); c2d.font = font(12); c2d.fillStyle = c.text; c2d.textAlign = "right"; c2d.textBaseline = "bottom";
     c2d.fillText(playing() ? `step ${step} of ${n}` : `${n} steps`, b.x + b.w, b.y - 4); c2d.restore();
@@ -200,6 +283,7 @@ export function mount(root, ctx) {
         range = [lo, hi];
       }
       meta = m; extent = m.extent; n = m.length; pts = frame.arrays.points.data;
+      version++;
       cols = m.optimisers.map((_, k) => [0, 1, 2].map((c) => { // each path's x, y and loss
         const out = new Float32Array(n + 1);
         for (let i = 0; i <= n; i++) out[i] = at(k, i, c);
