@@ -15,6 +15,7 @@ preset values, which stand in for the sim's defaults there. A link whose href is
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from typing import Any
@@ -40,7 +41,13 @@ class MathError(ValueError):
 
 def render_math(latex: str, options: dict[str, Any]) -> str:
     """LaTeX → MathML, display or inline."""
-    display = "block" if options.get("display_mode") else "inline"
+    return _mathml(latex, "block" if options.get("display_mode") else "inline")
+
+
+@functools.lru_cache(maxsize=4096)
+def _mathml(latex: str, display: str) -> str:
+    """One snippet's MathML, made once: the course repeats many (x, K, η), and the start-up
+    renders every chapter."""
     try:
         return finish(str(latex_to_mathml(latex, display=display)), latex)
     except Exception as e:  # latex2mathml raises many kinds of errors

@@ -124,6 +124,9 @@ def speak(el: ET.Element) -> str:
     return out
 
 
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+
+
 def finish(mathml: str, latex: str) -> str:
     """latex2mathml's output with an accessible name, thin spaces after function names and
     primes as operators."""
@@ -134,4 +137,9 @@ def finish(mathml: str, latex: str) -> str:
     label = label.replace(" \u2032", "\u2032")
     root.set("alttext", latex.strip())
     root.set("aria-label", label or latex.strip())
-    return ET.tostring(root, encoding="unicode", short_empty_elements=False)
+    out = ET.tostring(root, encoding="unicode", short_empty_elements=False)
+    # in HTML, <math> is MathML without a namespace, and inline is its default display: 10 KB
+    # of a chapter's page said nothing
+    head, rest = out.split(">", 1)
+    head = head.replace(f' xmlns="{MATHML_NS}"', "").replace(' display="inline"', "")
+    return f"{head}>{rest}"
