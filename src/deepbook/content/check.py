@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from deepbook.content.course import SLUGS
-from deepbook.content.loader import Course
+from deepbook.content.loader import FIGURE_TAG, Course
 from deepbook.content.markdown import QUESTION_SLOT
 from deepbook.figures import FIGURES
 
@@ -82,14 +82,11 @@ def check(
     return problems + check_glossary(course) + check_links(course, known, set(models))
 
 
-FIGURE = re.compile(r'<figure class="figure" data-figure="([^"]*)">')
-
-
 def check_figures(segments: Iterable[Any], where: str) -> list[str]:
     """Every `::: figure` names a figure that exists, with alt text, and has a caption."""
     problems = []
     for s in segments:
-        for m in FIGURE.finditer(s.html):
+        for m in FIGURE_TAG.finditer(s.html):
             fid = html.unescape(m.group(1))
             fig = FIGURES.get(fid)
             if fig is None:

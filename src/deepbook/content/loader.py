@@ -26,6 +26,7 @@ def _yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # a safe loader: plain data only
 
 
+FIGURE_TAG = re.compile(r'<figure class="figure" data-figure="([^"]*)">')  # `::: figure <id>`
 OPTIONS = 4  # every question has exactly four options (choices 0–3)
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -87,6 +88,11 @@ class Chapter:
     sections: list[tuple[str, str]]  # (anchor id, heading text) of the ## headings
     words: int
     source: Path
+
+    @property
+    def figures(self) -> list[str]:
+        """The ids of the chapter's figures, in page order."""
+        return [html.unescape(m[1]) for s in self.segments for m in FIGURE_TAG.finditer(s.html)]
 
 
 @dataclass

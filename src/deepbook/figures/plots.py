@@ -3,6 +3,9 @@ two-spirals data (made by the playground's own generator at its defaults)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
 import numpy as np
 
 from deepbook.figures import figure
@@ -123,22 +126,31 @@ def two_spirals(theme: str) -> bytes:
     return doc(w, h, body, fig.alt)
 
 
+@lru_cache(maxsize=1)
+def _trained_playground() -> Any:
+    """The playground's engine at its defaults with eight ReLU units, trained to its target
+    (about two seconds: once for both themes)."""
+    from deepbook.sims import get as sim
+    from deepbook.sims.playground import Playground
+
+    engine = sim("playground").start({"layers": "8", "activation": "relu", "seed": 0})
+    assert isinstance(engine, Playground)
+    while not engine.done and engine.steps < 3000:
+        engine.step(50)
+    return engine
+
+
 def trained_creases(theme: str) -> bytes:
     """The playground's engine at its defaults (two spirals, eight ReLU units), trained to its
     target: the map of its decision, and each hidden unit's crease, the line where its input
     w·x + b crosses 0 and its ReLU bends."""
     from deepbook.figures import get
     from deepbook.figures.png import png
-    from deepbook.sims import get as sim
     from deepbook.sims.mlp import features_t
-    from deepbook.sims.playground import Playground
 
     c = THEME[theme]
     fig = get("trained-creases")
-    engine = sim("playground").start({"layers": "8", "activation": "relu", "seed": 0})
-    assert isinstance(engine, Playground)
-    while not engine.done and engine.steps < 3000:
-        engine.step(50)
+    engine = _trained_playground()
     frame = engine.snapshot()
     meta, arrays = frame.meta, frame.arrays
     lo, hi = (float(v) for v in meta["extent"])

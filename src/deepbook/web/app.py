@@ -35,6 +35,7 @@ from deepbook.sims import REGISTRY, Loaded
 from deepbook.store import make_engine, make_sessionmaker, migrate
 from deepbook.web import api, learners, live, pages
 from deepbook.web.compute import compute_of
+from deepbook.web.figcache import FigureCache
 from deepbook.web.security import Guard
 
 HERE = Path(__file__).parent
@@ -129,6 +130,7 @@ def create_app(settings: Settings) -> FastAPI:
             threading.Thread(target=open_browser, args=(settings,), daemon=True).start()
         yield
         compute.close()
+        app.state.figures.close()
         engine.dispose()
 
     # No /docs or /redoc: FastAPI's would load Swagger UI from a CDN, and no page of ours loads
@@ -142,7 +144,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.sims = {}
     app.state.models = load_models()  # ModelError (naming the file and the remedy) if one is bad
     app.state.model_views = {}
-    app.state.figures = {}  # figure file name → bytes, drawn on first request
+    app.state.figures = FigureCache()  # figures drawn once each, in the background
     app.state.live = live.Registry(settings)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.globals["version"] = __version__

@@ -130,6 +130,7 @@ def chapter(
     if ch is None:
         status = "is not written yet" if slug in SLUGS else "does not exist"
         raise HTTPException(404, f"chapter {slug!r} {status}")
+    request.app.state.figures.prefetch(ch.figures)  # drawn while the browser reads the page
     with db.read() as s:
         answers = {
             k: (a.choice, a.correct) for k, a in latest_answers(s, learner(s, request)).items()
@@ -244,17 +245,15 @@ def figure(
     name: Annotated[str, Path(examples=["activation-curves-light.svg"])], request: Request
 ) -> Response:
     """A chapter's figure in one theme (`<id>-<light|dark>.<svg|png>`), drawn by its function
-    the first time it is asked for, then served from memory."""
+    once (usually in the background, when its chapter was served), then served from memory."""
     stem, _, ext = name.rpartition(".")
     fid, _, theme = stem.rpartition("-")
     fig = FIGURES.get(fid)
     if fig is None or theme not in THEMES or ext != fig.ext:
         raise HTTPException(404, f"no figure {name[:80]!r}")
-    cache = request.app.state.figures
-    if name not in cache:
-        cache[name] = fig.draw(theme)
+    body = request.app.state.figures.get(fig, theme)
     return Response(
-        cache[name], media_type=fig.media_type, headers={"Cache-Control": "public, max-age=3600"}
+        body, media_type=fig.media_type, headers={"Cache-Control": "public, max-age=3600"}
     )
 
 
