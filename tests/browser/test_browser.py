@@ -257,6 +257,28 @@ def test_the_whole_run_shows_at_once_and_dragging_the_start_redraws_it(page: Any
     assert page.get_attribute(sim, "data-step") == "0"
 
 
+def test_play_on_a_finished_run_walks_it_again(page: Any) -> None:
+    page.goto("/sims/gradient_descent?gradient_descent.steps=10&gradient_descent.optimisers=sgd")
+    sim = root("gradient_descent")
+    wait_frame(page, "gradient_descent", 1)
+    page.click(f'{sim} [data-action="play"]')
+    page.wait_for_function("s => document.querySelector(s).dataset.step === '10'", arg=sim)
+    page.wait_for_function(
+        "s => document.querySelector(s).innerText.includes('Finished')",
+        arg=f'{sim} [data-role="status"]',
+    )
+    page.evaluate(
+        """s => { const el = document.querySelector(s); window.__steps = [];
+        new MutationObserver(() => window.__steps.push(Number(el.dataset.step)))
+          .observe(el, { attributes: true, attributeFilter: ["data-step"] }); }""",
+        sim,
+    )
+    page.click(f'{sim} [data-action="play"]')
+    page.wait_for_function("() => window.__steps.length > 1 && window.__steps.at(-1) === 10")
+    steps = page.evaluate("window.__steps")
+    assert steps[0] == 0 and len(steps) >= 5  # from the start again, step by step
+
+
 def test_hovering_the_map_reads_out_a_path_step_or_the_loss_there(page: Any) -> None:
     page.goto("/sims/gradient_descent?gradient_descent.optimisers=sgd")
     sim = root("gradient_descent")

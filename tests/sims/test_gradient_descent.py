@@ -203,3 +203,20 @@ def test_same_seed_same_frames_and_other_seed_other_frames():
 def test_every_optimiser_sees_the_same_noise():
     sim = run(optimisers=["sgd", "momentum"], momentum=0.0, noise=2.0, seed=5, lr=0.01)
     assert sim.paths[0].points == sim.paths[1].points
+
+
+def test_a_start_at_the_minimum_has_arrived_at_step_zero():
+    sim = run(optimisers=["sgd", "adam"], x0=0.0, y0=0.0)
+    assert [p.reached_at for p in sim.paths] == [0, 0] and sim.length == 0
+
+
+def test_a_finished_run_stays_finished_when_its_paths_change():
+    sim = run(optimisers=["sgd"], lr=0.01, steps=50)
+    sim.step(50)
+    assert sim.done
+    sim.update(Settings(optimisers=("sgd",), lr=0.01, steps=200, x0=1.0))
+    assert sim.done and sim.steps == sim.length == 200  # the new whole paths, finished
+    sim.reset()
+    sim.step(10)
+    sim.update(Settings(optimisers=("sgd",), lr=0.02, steps=200, x0=1.0))
+    assert not sim.done and sim.steps == 10  # mid-walk: Play's place is kept

@@ -262,6 +262,8 @@ def descend(
     dx = dy = 1.0  # no second moment: no division
     points = [(x, y, f(x, y) - f_min)]
     kicks = noise.tolist() if noise is not None else None
+    if points[0][2] < REACHED and kicks is None:
+        return Path(points, None, 0)  # started at the minimum: nothing moves
     for t in range(1, steps + 1):
         gx, gy = grad(x, y)
         if kicks is not None:
@@ -306,7 +308,7 @@ class Descent:
 
     def __init__(self, v: Settings, fields: dict[str, np.ndarray] | None = None) -> None:
         self.fields = fields if fields is not None else {v.surface: sample(v.surface)}
-        self.steps = 0
+        self.steps, self.done = 0, False
         self.compute(v)
 
     def compute(self, v: Settings) -> None:
@@ -321,8 +323,10 @@ class Descent:
             for k in v.optimisers
         ]
         # the run lasts until the last optimiser stops (diverged, arrived, or out of steps)
+        finished = self.done
         self.length = max(len(p.points) - 1 + (p.diverged_at is not None) for p in self.paths)
-        self.steps = min(self.steps, self.length)
+        # Play's place is kept; a run Play had finished shows its new whole paths, finished
+        self.steps = self.length if finished else min(self.steps, self.length)
         self.done = self.steps >= self.length
         self.fresh = True  # the next snapshot carries the new paths
 

@@ -109,9 +109,10 @@ export function instantSim(root, ctx, render) {
  *  render(frame, values) returns false for a frame it could not use (a stale delta); onReply(msg)
  *  gets the replies to commands sent with send(msg) (a refusal is also said in the status line).
  *  A change of hot parameters (a learning rate, a speed) is taken without a restart: the
- *  server decides, from the declaration. */
-export function liveSim(root, ctx, { render, onReply = () => {} }) {
+ *  server decides, from the declaration. With `replay`, Play on a finished run starts it over. */
+export function liveSim(root, ctx, { render, onReply = () => {}, replay = false }) {
   let raf = 0, queue = [], playing = false, step = null, client = null, asked = null, lastDraw = 0;
+  let finished = false;
   const b = base(root, ctx, (v) => { asked = v; client.send({ type: "start", params: v }); });
   const buttons = Object.fromEntries(
     [...root.querySelectorAll("[data-action]")].map((el) => [el.dataset.action, el]));
@@ -132,6 +133,7 @@ export function liveSim(root, ctx, { render, onReply = () => {} }) {
       if (asked) { b.commit(asked); asked = null; } // the session took the new values
       const moved = frame.meta.step !== step || frame.meta.full;
       step = frame.meta.step;
+      finished = !!frame.meta.done;
       setPlaying(frame.meta.playing);
       if (frame.meta.done) b.say(`Finished after ${step} steps.`);
       else if (!frame.meta.playing && moved) b.say(`Step ${step}.`); // a step, a reset, new settings
@@ -165,7 +167,9 @@ export function liveSim(root, ctx, { render, onReply = () => {} }) {
     client.send({ type: "ack", seq: last.meta.seq });
   }
   const act = (type) => () => { b.used(); client.send({ type }); };
-  const handlers = { play: act("play"), pause: act("pause"), reset: act("reset"), step: act("step") };
+  // `replay`: Play on a finished run starts it over (a path to walk again), else it stays put
+  const play = () => { if (replay && finished) act("reset")(); act("play")(); };
+  const handlers = { play, pause: act("pause"), reset: act("reset"), step: act("step") };
   for (const [name, fn] of Object.entries(handlers)) buttons[name].addEventListener("click", fn);
   const visible = { page: !document.hidden, view: true };
   const sendVisible = () => client.send({ type: "visible", value: visible.page && visible.view });

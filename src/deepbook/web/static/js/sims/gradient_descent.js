@@ -36,7 +36,7 @@ export function mount(root, ctx) {
 
   const field = document.createElement("canvas");
   let meta = null, step = 0, pts = null, n = 0, extent = 3, fieldKey = "", range = [0, 1];
-  let raw = null, legendText = "", cols = [];
+  let raw = null, legendText = "", cols = [], said = "";
 
   function box(w, h) {
     const s = Math.max(40, Math.min(w - MAP_PAD.l - MAP_PAD.r, h - MAP_PAD.t - MAP_PAD.b));
@@ -112,7 +112,7 @@ export function mount(root, ctx) {
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     return g;
   }
-  const layerKey = (w, h, c) => `${w}x${h}@${window.devicePixelRatio}|${version}|${c.fg}|${meta.optimisers.map((o) => c.series(o.id)).join()}`;
+  const layerKey = (w, h, c) => `${w}x${h}@${window.devicePixelRatio}|${font(12)}|${version}|${c.fg}|${meta.optimisers.map((o) => c.series(o.id)).join()}`;
 
   /** Each path's points as map pixels, keeping a point only once it is `gap` px from the last
    *  kept one (and always the last): [step indices, x pixels, y pixels] per optimiser. The gap
@@ -175,11 +175,12 @@ export function mount(root, ctx) {
     if (upto > L.upto) {
       meta.optimisers.forEach((o, k) => {
         const [idx, px, py] = L.dots[k];
-        let a = 0;
-        while (a + 1 < idx.length && idx[a + 1] <= L.upto) a++; // the last kept point walked
-        let z = a;
-        while (z + 1 < idx.length && idx[z + 1] <= upto) z++;
-        const xs = [...px.slice(a, z + 1), X(at(k, upto, 0))], ys = [...py.slice(a, z + 1), Y(at(k, upto, 1))];
+        // from where the last picture stopped, through the kept points since, to where Play is
+        const xs = [X(at(k, L.upto, 0))], ys = [Y(at(k, L.upto, 1))];
+        let j = 0;
+        while (j < idx.length && idx[j] <= L.upto) j++;
+        for (; j < idx.length && idx[j] < upto; j++) { xs.push(px[j]); ys.push(py[j]); }
+        xs.push(X(at(k, upto, 0))); ys.push(Y(at(k, upto, 1)));
         stroke(L.under, b, xs, ys, 0, xs.length - 1, "rgba(0,0,0,0.55)", 4.5);
         stroke(L.over, b, xs, ys, 0, xs.length - 1, c.series(o.id), 2.5);
       });
@@ -289,8 +290,10 @@ export function mount(root, ctx) {
         for (let i = 0; i <= n; i++) out[i] = at(k, i, c);
         return out;
       }));
-      const gone = m.optimisers.filter((o) => o.diverged_at !== null).map((o) => `${o.label} diverged at step ${o.diverged_at}.`);
-      if (gone.length) sim.say(gone.join(" "));
+      // said once per change of outcome, not for every picture of a drag
+      const gone = m.optimisers.filter((o) => o.diverged_at !== null).map((o) => `${o.label} diverged at step ${o.diverged_at}.`).join(" ");
+      if (gone && gone !== said) sim.say(gone);
+      said = gone;
     } else if (!meta) {
       return false;
     }
@@ -302,7 +305,7 @@ export function mount(root, ctx) {
 
   map.setDraw(drawMap);
   loss.setDraw(drawLoss);
-  const sim = liveSim(root, ctx, { render });
+  const sim = liveSim(root, ctx, { render, replay: true });
 
   // ---- direct input: drag (or click) on the map, or arrow keys, move the start point ----------
   const clamp = (v) => Math.max(-extent, Math.min(extent, Math.round(v * 100) / 100));
