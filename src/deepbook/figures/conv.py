@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from deepbook.figures import figure
-from deepbook.figures.svg import THEME, doc, image, line, minus, text
+from deepbook.figures.svg import THEME, box, doc, image, line, minus, text
 
 CATALOG = [
     figure(
@@ -79,6 +79,21 @@ def marked(y: np.ndarray) -> tuple[int, int]:
     return int(i), int(j)
 
 
+def grid(
+    x: float, y: float, cell: float, labels: list[list[str]], stroke: str, c: dict[str, str],
+    size: float, weight: str = "normal",
+) -> list[str]:  # fmt: skip
+    """A square grid of numbered cells (a filter's weights, a window's pixels) from (x, y)."""
+    out = []
+    for u, row in enumerate(labels):
+        for v, label in enumerate(row):
+            cx, cy = x + v * cell, y + u * cell
+            out.append(box(cx, cy, cell, cell, stroke, c["panel"], rx=0))
+            out.append(text(cx + cell / 2, cy + cell / 2 + round(size * 0.35), label, c["fg"], size,
+                            "middle", weight))  # fmt: skip
+    return out
+
+
 def conv_photo(theme: str) -> bytes:
     from deepbook.figures import get
     from deepbook.figures.png import png
@@ -108,25 +123,8 @@ def conv_photo(theme: str) -> bytes:
     body.append(text(ox, top + m * scale + 20, "grey = 0, white > 0, black < 0", c["muted"], 12))
     body.append(text(277, top + 130, "∗", c["fg"], 30, "middle"))
     body.append(text(440, top + 130, "=", c["fg"], 30, "middle"))
-    ky = top + 120 - 1.5 * size
-    for u in range(k):
-        for v in range(k):
-            cx, cy = kx + v * size, ky + u * size
-            body.append(
-                f'<rect x="{cx:.1f}" y="{cy:.1f}" width="{size}" height="{size}" '
-                f'fill="{c["panel"]}" stroke="{c["fg"]}" stroke-width="1.5"/>'
-            )
-            body.append(
-                text(
-                    cx + size / 2,
-                    cy + size / 2 + 6,
-                    minus(f"{w[u, v]:g}"),
-                    c["fg"],
-                    17,
-                    "middle",
-                    "600",
-                )
-            )
+    labels = [[minus(f"{w[u, v]:g}") for v in range(k)] for u in range(k)]
+    body += grid(kx, top + 120 - 1.5 * size, size, labels, c["fg"], c, 17, "600")
 
     # One window, followed: its nine pixels, times the filter, summed.
     i, j = marked(y)
@@ -153,16 +151,7 @@ def conv_photo(theme: str) -> bytes:
             1.5,
         )
     )
-    for u in range(k):
-        for v in range(k):
-            cx, cy = gx + v * cell, gy + u * cell
-            body.append(
-                f'<rect x="{cx:.1f}" y="{cy:.1f}" width="{cell}" height="{cell}" '
-                f'fill="{c["panel"]}" stroke="{c["orange"]}" stroke-width="1.5"/>'
-            )
-            body.append(
-                text(cx + cell / 2, cy + cell / 2 + 5, f"{patch[u, v]}", c["fg"], 14, "middle")
-            )
+    body += grid(gx, gy, cell, [[str(v) for v in row] for row in patch], c["orange"], c, 14)
     tx = gx + k * cell + 24
     right = " + ".join(str(v) for v in patch[:, 2])
     left = " + ".join(str(v) for v in patch[:, 0])

@@ -16,7 +16,7 @@ function base(root, ctx, onValues) {
   const link = root.querySelector('[data-role="standalone"]');
   const restore = root.querySelector('[data-role="restore"]');
   const copy = root.querySelector('[data-role="copy-link"]');
-  let values = readParams(form), used = false;
+  let values = readParams(form), used = false, lastDraw = 0;
   // the picture's height, for the phone layout: its controls scroll to just below it
   const picture = root.querySelector('[data-role="picture"]');
   const tall = new ResizeObserver(() => root.style.setProperty("--picture-h", `${picture.offsetHeight}px`));
@@ -25,7 +25,9 @@ function base(root, ctx, onValues) {
     form, status,
     values: () => values,
     /** Count a drawn frame: the contract is data-frame = number of pictures drawn. */
-    drawn() { root.dataset.frame = String(Number(root.dataset.frame || 0) + 1); },
+    drawn() { lastDraw = performance.now(); root.dataset.frame = String(Number(root.dataset.frame || 0) + 1); },
+    /** Nothing drawn this display frame: an answer to a key or a click can be drawn at once. */
+    idle: () => performance.now() - lastDraw > 16,
     used() { if (!used) { used = true; reportUse(ctx.simId, ctx.chapter); } },
     /** Announce a change of state (a polite live region: say little, and only what changed). */
     say(text) { if (status.textContent !== text) status.textContent = text; },
@@ -85,7 +87,7 @@ function base(root, ctx, onValues) {
 
 /** An instant sim: every change requests a frame; render(frame, values) draws it. */
 export function instantSim(root, ctx, render) {
-  let raf = 0, latest = null, client = null, lastDraw = 0;
+  let raf = 0, latest = null, client = null;
   const b = base(root, ctx, (v) => client.request(v));
   client = instantClient(ctx.simId, {
     onFrame(frame, params) {
@@ -94,9 +96,9 @@ export function instantSim(root, ctx, render) {
       latest = frame;
       // Draw at once when nothing was drawn this display frame (a key press, a click); while
       // frames stream in faster than the display, draw at most once per animation frame.
-      const draw = () => { raf = 0; lastDraw = performance.now(); render(latest, b.values()); b.drawn(); };
+      const draw = () => { raf = 0; render(latest, b.values()); b.drawn(); };
       if (raf) return;
-      if (performance.now() - lastDraw > 16) draw();
+      if (b.idle()) draw();
       else raf = requestAnimationFrame(draw);
     },
     onError(message, param) { b.refuse(message, param); },
@@ -111,7 +113,7 @@ export function instantSim(root, ctx, render) {
  *  A change of hot parameters (a learning rate, a speed) is taken without a restart: the
  *  server decides, from the declaration. With `replay`, Play on a finished run starts it over. */
 export function liveSim(root, ctx, { render, onReply = () => {}, replay = false }) {
-  let raf = 0, queue = [], playing = false, step = null, client = null, asked = null, lastDraw = 0;
+  let raf = 0, queue = [], playing = false, step = null, client = null, asked = null;
   let finished = false;
   const b = base(root, ctx, (v) => { asked = v; client.send({ type: "start", params: v }); });
   const buttons = Object.fromEntries(
@@ -140,7 +142,7 @@ export function liveSim(root, ctx, { render, onReply = () => {}, replay = false 
       queue.push(frame);
       // an answer to a change (not a played frame) is drawn at once when nothing was drawn this
       // display frame, as in instant sims; played frames keep to the display's rhythm
-      if (!frame.meta.playing && performance.now() - lastDraw > 16) { cancelAnimationFrame(raf); flush(); }
+      if (!frame.meta.playing && b.idle()) { cancelAnimationFrame(raf); flush(); }
       else if (!raf) raf = requestAnimationFrame(flush);
     },
     onState(state) { setPlaying(state.playing); },
@@ -154,7 +156,6 @@ export function liveSim(root, ctx, { render, onReply = () => {}, replay = false 
   });
   function flush() {
     raf = 0;
-    lastDraw = performance.now();
     let frames = queue;
     queue = [];
     const full = frames.findLastIndex((f) => f.meta.full);

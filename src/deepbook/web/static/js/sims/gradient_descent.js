@@ -6,11 +6,12 @@
 import { fmt } from "../lib/controls.js";
 import { VIRIDIS, fieldImage } from "../lib/colormap.js";
 import { liveSim } from "../lib/sim.js";
-import { axes, font, makeCanvas } from "../lib/plot.js";
+import { axes, font, line, makeCanvas } from "../lib/plot.js";
 import { readout } from "../lib/readout.js";
 
 const MAP_PAD = { l: 34, r: 62, t: 10, b: 40 }; // the colour bar sits in the right margin
 const BANDS = 16;
+const same = (v) => v; // paths already in canvas pixels
 const MAX_KEPT = 800; // points per drawn path, at most (see screenPaths)
 const FLOOR = 1e-12; // the loss chart's floor: the engine ends a path this close to the minimum
 // a coordinate to three digits; 1e-38 is zero at this map's scale
@@ -35,14 +36,14 @@ export function mount(root, ctx) {
   stage.appendChild(legend);
 
   const field = document.createElement("canvas");
-  let meta = null, step = 0, pts = null, n = 0, extent = 3, fieldKey = "", range = [0, 1];
+  let meta = null, step = 0, n = 0, extent = 3, fieldKey = "", range = [0, 1];
   let raw = null, legendText = "", cols = [], said = "";
 
   function box(w, h) {
     const s = Math.max(40, Math.min(w - MAP_PAD.l - MAP_PAD.r, h - MAP_PAD.t - MAP_PAD.b));
     return { x: MAP_PAD.l, y: MAP_PAD.t, w: s, h: s };
   }
-  const at = (k, i, c) => pts[3 * (k * (n + 1) + i) + c]; // optimiser k, step i: x, y, loss
+  const at = (k, i, c) => cols[k][c][i]; // optimiser k, step i: x (c = 0), y (1), loss (2)
   const playing = () => step > 0 && step < n;
 
   function colourBar(c2d, b, c) {
@@ -132,19 +133,6 @@ export function mount(root, ctx) {
     });
   }
 
-  function stroke(g, b, px, py, from, to, colour, width) {
-    g.save();
-    g.beginPath(); g.rect(b.x, b.y, b.w, b.h); g.clip();
-    g.strokeStyle = colour; g.lineWidth = width; g.lineJoin = "round";
-    // in pieces of 64 segments: a long noisy path crossing itself rasters twice as fast so
-    for (let s = from; s < to; s += 64) {
-      g.beginPath(); g.moveTo(px[s], py[s]);
-      for (let j = s + 1; j <= Math.min(to, s + 64); j++) g.lineTo(px[j], py[j]);
-      g.stroke();
-    }
-    g.restore();
-  }
-
   function drawMap(c2d, w, h, c) {
     if (!meta) return;
     const b = box(w, h), L = mapLayers;
@@ -168,7 +156,7 @@ export function mount(root, ctx) {
     if (upto < n && !L.faint) { // Play: the way still to go, faint (drawn once Play needs it)
       const g = L.faint = layer(w, h);
       g.globalAlpha = 0.35;
-      meta.optimisers.forEach((o, k) => stroke(g, b, L.dots[k][1], L.dots[k][2], 0, L.dots[k][0].length - 1, c.series(o.id), 2));
+      meta.optimisers.forEach((o, k) => line(g, b, same, same, L.dots[k][1], L.dots[k][2], c.series(o.id), { width: 2 }));
     }
     // the walked layers: a shadow and the colour, extended to where Play stands
     if (upto < L.upto) { L.under = layer(w, h); L.over = layer(w, h); L.upto = 0; }
@@ -181,8 +169,8 @@ export function mount(root, ctx) {
         while (j < idx.length && idx[j] <= L.upto) j++;
         for (; j < idx.length && idx[j] < upto; j++) { xs.push(px[j]); ys.push(py[j]); }
         xs.push(X(at(k, upto, 0))); ys.push(Y(at(k, upto, 1)));
-        stroke(L.under, b, xs, ys, 0, xs.length - 1, "rgba(0,0,0,0.55)", 4.5);
-        stroke(L.over, b, xs, ys, 0, xs.length - 1, c.series(o.id), 2.5);
+        line(L.under, b, same, same, xs, ys, "rgba(0,0,0,0.55)", { width: 4.5 });
+        line(L.over, b, same, same, xs, ys, c.series(o.id), { width: 2.5 });
       });
       L.upto = upto;
     }
@@ -229,7 +217,7 @@ export function mount(root, ctx) {
           if (i > last || Math.floor(X(i)) !== Math.floor(X(colStart))) { flush(colStart, i - 1); colStart = i; }
         }
         if (o.diverged_at !== null) { xs.push(o.diverged_at); ys.push(10 ** (y1 + 2)); } // off the top
-        stroke(g, b, xs.map(X), ys.map(Y), 0, xs.length - 1, c.series(o.id), 2);
+        line(g, b, X, Y, xs, ys, c.series(o.id), { width: 2 });
       });
     }
     c2d.drawImage(L.still.canvas, 0, 0, w, h);
@@ -283,11 +271,12 @@ export function mount(root, ctx) {
         for (const v of f.data) { if (v < lo) lo = v; if (v > hi) hi = v; }
         range = [lo, hi];
       }
-      meta = m; extent = m.extent; n = m.length; pts = frame.arrays.points.data;
+      meta = m; extent = m.extent; n = m.length;
       version++;
+      const pts = frame.arrays.points.data; // (optimiser, step, [x, y, loss])
       cols = m.optimisers.map((_, k) => [0, 1, 2].map((c) => { // each path's x, y and loss
         const out = new Float32Array(n + 1);
-        for (let i = 0; i <= n; i++) out[i] = at(k, i, c);
+        for (let i = 0; i <= n; i++) out[i] = pts[3 * (k * (n + 1) + i) + c];
         return out;
       }));
       // said once per change of outcome, not for every picture of a drag
