@@ -216,14 +216,6 @@ def key_while_training(browser: Any, base: str, presses: int) -> list[float]:
     return lat
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (the engine processes), in MB."""
-    kids = []
-    for tasks in Path(f"/proc/{pid}/task").glob("*/children"):
-        kids += [int(k) for k in tasks.read_text().split()]
-    return live_load.rss_mb(pid) + sum(tree_rss_mb(k) for k in kids)
-
-
 def scale(counts: list[int], seconds: float) -> list[dict[str, float]]:
     """n browser-like sessions at the defaults (no epoch limit) on a fresh server in cookie mode
     (a class: one engine process per core); memory counts the server and its engine processes."""
@@ -238,13 +230,13 @@ def scale(counts: list[int], seconds: float) -> list[dict[str, float]]:
             pid = srv.proc.pid
             time.sleep(4.0)  # the engine processes load every live sim once (torch included)
             for n in counts:
-                idle = tree_rss_mb(pid)
+                idle = live_load.tree_mb(pid)
                 peak: list[float] = []
 
                 async def probe(until: float, box: list[float] = peak) -> None:
                     while time.perf_counter() < until:
                         await asyncio.sleep(0.5)
-                        box.append(tree_rss_mb(pid))
+                        box.append(live_load.tree_mb(pid))
 
                 async def both(n: int = n) -> dict[str, float]:
                     until = time.perf_counter() + 1.0 + seconds

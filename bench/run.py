@@ -581,8 +581,8 @@ def run(args: argparse.Namespace) -> tuple[list[Metric], dict[str, Any]]:
             metrics += cnn_compute(srv.url, args.posts)
             metrics.append(
                 Metric(
-                    "server memory, every model and sim loaded (RSS)",
-                    live_load.rss_mb(srv.proc.pid),
+                    "server memory with its worker processes, every model and sim loaded (PSS)",
+                    live_load.tree_mb(srv.proc.pid, "Pss"),
                     "MB",
                     600.0,
                 )

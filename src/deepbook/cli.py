@@ -64,11 +64,16 @@ def serve(
         "ws_per_message_deflate": settings.ws_compression,
     }
     if workers == 1:
+        # the worker processes, the course and the migration, on another core while this
+        # process imports torch
+        from deepbook.web.startup import begin
+
+        begun = begin(settings)
         from deepbook.models.shipped import ModelError
         from deepbook.web.app import create_app
 
         try:
-            web = create_app(settings)
+            web = create_app(settings, begun)
         except ModelError as e:
             typer.echo(f"deepbook cannot start: {e}", err=True)
             raise typer.Exit(1) from None

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # Engine processes for live sessions (web/engines.py): None is 0 for a laptop's one learner
     # (single mode) and the number of cores in cookie mode (a class).
     live_processes: int | None = Field(None, ge=0, le=64)
+    # Worker processes for the sims' heavy jobs (sims/workers.py: the decision-boundary sim's
+    # scikit-learn fits, several at once): None is 2 on two or more cores, else 1; 0 runs them on
+    # the server's own threads (scikit-learn is then imported by the server).
+    job_processes: int | None = Field(None, ge=0, le=64)
     ws_compression: bool = False  # permessage-deflate on WebSockets: CPU per frame, for bytes
     max_step_ms: float = Field(500.0, gt=0)  # engine CPU per step request
     client_cpu_share: float = Field(0.5, gt=0)  # CPU s/s one client may use (cookie mode)
@@ -67,6 +71,13 @@ class Settings(BaseSettings):
     allowed_hosts: list[str] = ["127.0.0.1", "localhost", "[::1]"]  # "*": any host
     allowed_origins: list[str] = []  # extra origins allowed to post (same origin always is)
     forwarded_allow_ips: str = ""  # proxy addresses whose X-Forwarded-* uvicorn trusts
+
+    @property
+    def worker_processes(self) -> int:
+        """How many worker processes run the sims' jobs (0: the server's threads do)."""
+        if self.job_processes is not None:
+            return self.job_processes
+        return min(2, os.cpu_count() or 1)
 
     @property
     def engine_processes(self) -> int:

@@ -25,6 +25,17 @@ def test_the_shell_of_512_dimensions(pair):
     assert np.degrees(angle(z0, z1)) == pytest.approx(90, abs=7.5)  # 90° ± 2.5°, three s.d.
 
 
+@pytest.mark.parametrize("dims", [2, 16, 512])
+def test_the_shell_is_scipys_chi_distribution(dims):
+    from scipy.stats import chi  # the oracle; deepbook's own code avoids its import time
+
+    s = shell(dims)
+    assert s.mean == pytest.approx(chi.mean(dims), rel=1e-12)
+    assert (s.low, s.high) == pytest.approx(tuple(chi.ppf([0.025, 0.975], dims)), rel=1e-10)
+    for r in (0.5 * s.low, s.low, s.mean, s.high, 1.5 * s.high):
+        assert s.share_below(r) == pytest.approx(chi.cdf(r, dims), rel=1e-8, abs=1e-300)
+
+
 def test_spherical_paths_stay_in_the_shell_and_straight_ones_fall_inside():
     s = shell(512)
     rng = np.random.default_rng(7)

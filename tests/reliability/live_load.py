@@ -44,6 +44,21 @@ def rss_mb(pid: int, field_name: str = "VmRSS") -> float:
     raise KeyError(field_name)
 
 
+def tree_mb(pid: int, field_name: str = "Rss") -> float:
+    """The memory of a process and all its descendants (engine processes, the sims' workers and
+    their fork server) in MB, summed over /proc/<pid>/smaps_rollup: "Rss" resident pages, or "Pss"
+    with each shared page split between the processes that share it (so counted once)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        for tasks in Path(f"/proc/{p}/task").glob("*/children"):
+            todo += [int(k) for k in tasks.read_text().split()]
+        for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                total += int(line.split()[1]) / 1024
+    return total
+
+
 def meta_of(frame: bytes) -> dict[str, Any]:
     """The meta of a binary frame (header only; the arrays are not decoded)."""
     (n,) = struct.unpack_from("<I", frame, 4)

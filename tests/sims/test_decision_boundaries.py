@@ -14,8 +14,9 @@ from sklearn.metrics import accuracy_score
 from deepbook.sims import decision_boundaries as db
 from deepbook.sims import decode, encode
 from deepbook.sims.cache import LRU
-from deepbook.sims.classifiers import CLASSIFIERS, TABLE, shade, slope
+from deepbook.sims.classifiers import CLASSIFIERS, TABLE, slope
 from deepbook.sims.datasets2d import make
+from deepbook.sims.fitting import build, shade
 from deepbook.sims.params import ParamError
 
 G = db.G
@@ -81,9 +82,7 @@ def test_a_trees_boundary_is_axis_aligned_and_logistic_regressions_is_not(sim):
     cols, rows = change_lines(frame.arrays["proba"][0] > 0.5)
     assert 0 < len(cols) + len(rows) <= 2**4 - 1
     d = db.dataset(v, sim.resources)
-    tree = (
-        CLASSIFIERS["tree"].build({"tree_depth": 4}, v.seed).fit(d.xy[~d.test], d.labels[~d.test])
-    )
+    tree = build("tree", {"tree_depth": 4}, v.seed).fit(d.xy[~d.test], d.labels[~d.test])
     split = tree.tree_.feature >= 0
     for axis, lines in ((0, cols), (1, rows)):
         cuts = tree.tree_.threshold[split & (tree.tree_.feature == axis)]
@@ -114,11 +113,11 @@ def test_maps_accuracies_and_errors_equal_an_independent_refit(sim, data):
     for k, clf in enumerate(TABLE):
         p = frame.meta["classifiers"][k]
         assert p["id"] == clf.id and p["problem"] is None and p["shading"] == clf.shading
-        est = clf.build(db.hyper(v, clf), v.seed)
+        est = build(clf.id, db.hyper(v, clf), v.seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             est.fit(xy[train], labels[train])
-        value = shade(clf, est, grid)
+        value = shade(clf.id, est, grid)
         np.testing.assert_allclose(
             frame.arrays["proba"][p["map"]], value.reshape(G, G), atol=1e-3, err_msg=clf.id
         )
@@ -150,7 +149,8 @@ def test_changing_one_hyperparameter_refits_only_that_classifier():
     assert resources.fits.misses == len(TABLE) + 1  # only the RBF SVM was fitted again
     assert resources.data.misses == 1  # the points were not generated again
     for clf in TABLE:
-        same = db.fitted(v1, resources, clf.id) is db.fitted(v2, resources, clf.id)
+        (a,), (b,) = db.fitted(v1, resources, (clf.id,)), db.fitted(v2, resources, (clf.id,))
+        same = a is b
         assert same == (clf.id != "rbf_svm")
         if clf.id != "rbf_svm":
             assert panel(first, clf.id) == panel(second, clf.id)
@@ -239,7 +239,7 @@ def test_fits_that_hit_their_iteration_cap_raise_no_warning_even_from_threads():
     v = db.PARAMS.validate({**spiral, "mlp_hidden": 8})
     d = db.dataset(v, db.setup())
     with pytest.warns(ConvergenceWarning):  # this fit does hit the cap
-        CLASSIFIERS["mlp"].build({"mlp_hidden": 8}, 0).fit(d.xy[~d.test], d.labels[~d.test])
+        build("mlp", {"mlp_hidden": 8}, 0).fit(d.xy[~d.test], d.labels[~d.test])
     filters = list(warnings.filters)
     resources, errors = db.setup(), []
 

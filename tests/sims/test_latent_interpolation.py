@@ -187,3 +187,16 @@ def test_chapter_7s_what_to_try_holds(sim):
     shell = f.meta["shell"]
     assert f.arrays["norm0"][50] < shell["low"]
     assert (f.arrays["norm1"] > shell["low"]).all() and (f.arrays["norm1"] < shell["high"]).all()
+
+
+def test_nearest_code_distances_equal_a_k_d_trees(sim):
+    from scipy.spatial import cKDTree  # the oracle
+
+    rng = np.random.default_rng(3)
+    for c in sim.resources.coded.values():
+        tree = cKDTree(c.codes)
+        z = c.codes[:50] + 0.3 * rng.standard_normal((50, c.dims))
+        np.testing.assert_allclose(c.nearest.distances(z), tree.query(z)[0], rtol=1e-9, atol=1e-9)
+        others = c.nearest.distances(c.codes, others=True)
+        np.testing.assert_allclose(others, tree.query(c.codes, k=[2])[0][:, 0], atol=1e-7)
+        assert c.spacing == pytest.approx(np.percentile(tree.query(c.codes, k=[2])[0], 95))

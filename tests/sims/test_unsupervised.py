@@ -187,6 +187,13 @@ def digits():
     return np.asarray(load_digits().data, dtype=np.float64)
 
 
+def test_the_digits_are_scikit_learns_load_digits(sim, digits):
+    d = sim.resources.digits
+    np.testing.assert_array_equal(d.images, digits)
+    np.testing.assert_array_equal(d.labels, load_digits().target)
+    assert d.images.shape == (1797, 64) and d.labels.dtype == np.uint8
+
+
 def test_explained_variance_ratios_equal_scikit_learns(sim, digits):
     want = PCA(svd_solver="full").fit(digits).explained_variance_ratio_
     np.testing.assert_allclose(sim.resources.digits.ratios, want, rtol=1e-9, atol=1e-15)

@@ -17,8 +17,6 @@ import warnings
 from typing import Any
 
 import torch
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 from torch import nn
 
 from deepbook.models.nets import stages, window
@@ -45,7 +43,11 @@ def probes(
     test: tuple[torch.Tensor, torch.Tensor],
     seed: int = 0,
 ) -> list[dict[str, Any]]:
-    """Held-out accuracy of a linear classifier on the pixels and on each block's output."""
+    """Held-out accuracy of a linear classifier on the pixels and on each block's output (run when
+    a model is trained, so scikit-learn is imported here, not by the server)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
     (xtr, ytr), (xte, yte) = train, test
     layers = [("input", xtr.flatten(1), xte.flatten(1))]
     for b in block_names(net):

@@ -5,13 +5,15 @@ made: `<name>.safetensors` (the weights), `<name>.card.json` (how it was made an
 scores) and the held-out sample of its data set (`<data>_test.npz`). `load(name)` reads the
 card, checks the weights' sha256 against it and builds the network: a missing or altered file
 is a `ModelError` naming the file and the command that makes it again, so the server refuses to
-start rather than show a wrong model.
+start rather than show a wrong model. A process loads each model once: later loads of the same
+unchanged files return the same `Model` (read-only: its users share it).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -91,12 +93,41 @@ def _remedy(name: str) -> str:
     )
 
 
+_loaded: dict[tuple[object, ...], Model] = {}  # (name, folder, its files' stats) → the model
+_lock = threading.Lock()
+
+
+def _stats(*paths: Path) -> tuple[tuple[int, int] | None, ...]:
+    out: list[tuple[int, int] | None] = []
+    for p in paths:
+        try:
+            st = p.stat()
+            out.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
 def load(name: str, folder: Path | None = None) -> Model:
-    """A shipped model, checked against its card (ModelError if missing or altered)."""
-    folder = folder or models_dir()
+    """A shipped model, checked against its card (ModelError if missing or altered); the one
+    this process loaded already if none of its files changed since."""
+    folder = (folder or models_dir()).resolve()
     if name not in MODELS:
         raise ModelError(f"no model {name!r}; known: {', '.join(MODELS)}")
     card_path = folder / f"{name}.card.json"
+    try:  # the files the card names (whatever they are, a changed card has another mtime)
+        card = json.loads(card_path.read_text())
+        files = [folder / card["weights"], folder / card["sample"]["file"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        files = []  # _load says what is wrong
+    key = (name, folder, _stats(card_path, *files))
+    with _lock:
+        if key not in _loaded:
+            _loaded[key] = _load(name, folder, card_path)
+        return _loaded[key]
+
+
+def _load(name: str, folder: Path, card_path: Path) -> Model:
     if not card_path.exists():
         raise ModelError(f"{card_path} is missing; {_remedy(name)}")
     try:
@@ -123,4 +154,6 @@ def load(name: str, folder: Path | None = None) -> Model:
         raise ModelError(f"{sample} is missing; {_remedy(name)}")
     with np.load(sample) as z:
         images, labels = z["images"], z["labels"]
+    for a in (images, labels):
+        a.flags.writeable = False
     return Model(name, net, card, images, labels)

@@ -29,6 +29,10 @@ MODULES = {
     "latent_interpolation": "deepbook.sims.latent_interpolation",
 }
 
+# The modules of the jobs sims send to the server's worker processes (sims/workers.py), imported
+# before the workers start. Only these processes import scikit-learn.
+WORKER_MODULES = ("deepbook.sims.fitting", "deepbook.sims.decision_boundaries")
+
 
 class Registry(Mapping[str, AnySpec]):
     """Simulation id → spec, importing each engine module on first use."""
@@ -60,6 +64,7 @@ def get(sim_id: str) -> AnySpec:
 
 __all__ = [
     "REGISTRY",
+    "WORKER_MODULES",
     "Commands",
     "Frame",
     "LiveSim",

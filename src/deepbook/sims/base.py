@@ -3,8 +3,10 @@
 Instant sims map parameters to one frame (`compute(values, resources)`). Live sims own state that
 evolves: `make(values, resources)` builds an engine (the `LiveSim` protocol); the same seed and
 parameters give the same frames. Resources (trained models, datasets, caches of expensive work)
-are built once by `setup()` and handed to every call, so no engine keeps a module-level cache;
-tests hand in small ones with `spec.load(resources)`.
+are built once by `setup(workers)` and handed to every call, so no engine keeps a module-level
+cache; tests hand in small ones with `spec.load(resources)`. `workers` is where the sim may run
+independent heavy jobs (`sims/workers.py`): the server's worker processes, or by default the
+calling thread.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 from deepbook.sims.frames import Frame
 from deepbook.sims.params import Params
+from deepbook.sims.workers import LOCAL, Workers
 
 V = TypeVar("V")
 R = TypeVar("R")
@@ -71,7 +74,7 @@ def commands_of(make: object) -> tuple[str, ...]:
     return tuple(names) if isinstance(names, tuple) else ()
 
 
-def no_resources() -> None:
+def no_resources(workers: Workers = LOCAL) -> None:
     """The setup of a simulation that needs nothing loaded."""
     return None
 
@@ -88,7 +91,7 @@ class SimSpec(Generic[V, R]):
     kind: Literal["instant", "live"]
     compute: Callable[[V, R], Frame] | None = None
     make: Callable[[V, R], LiveSim[V]] | None = None
-    setup: Callable[[], R] = no_resources  # type: ignore[assignment]
+    setup: Callable[[Workers], R] = no_resources  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if (self.kind == "instant") != (self.compute is not None) or (self.kind == "live") != (
@@ -96,9 +99,9 @@ class SimSpec(Generic[V, R]):
         ):
             raise ValueError(f"sim {self.id}: instant sims need compute, live sims need make")
 
-    def load(self, resources: R | None = None) -> Loaded[V, R]:
-        """This simulation with its resources (built by `setup()` unless given)."""
-        return Loaded(self, self.setup() if resources is None else resources)
+    def load(self, resources: R | None = None, workers: Workers = LOCAL) -> Loaded[V, R]:
+        """This simulation with its resources (built by `setup(workers)` unless given)."""
+        return Loaded(self, self.setup(workers) if resources is None else resources)
 
     def run(self, raw: Mapping[str, object]) -> Frame:
         """Validate raw parameters and compute an instant sim's frame (loads resources anew)."""

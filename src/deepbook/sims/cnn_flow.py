@@ -27,6 +27,7 @@ from deepbook.sims.base import SimSpec
 from deepbook.sims.frames import Frame
 from deepbook.sims.inputs import Image, Pixels
 from deepbook.sims.params import Choice, Int, ParamError, Params, param
+from deepbook.sims.workers import LOCAL, Workers
 
 STAGES = ("conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "fc")
 STAGE_LABELS = {
@@ -273,7 +274,7 @@ def compute(v: Settings, model: shipped.Model) -> Frame:
     return Frame(meta=meta, arrays=arrays)
 
 
-def setup() -> shipped.Model:
+def setup(workers: Workers = LOCAL) -> shipped.Model:
     """The shipped digits CNN and its 2,000 held-out digits."""
     return shipped.load("digits_cnn")
 

@@ -36,9 +36,9 @@ with replacement plus 0.05 jitter; kNN's k capped at the size) and keeps the fas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -49,12 +49,10 @@ from deepbook.sims.classifiers import (
     TABLE,
     Classifier,
     Data,
-    FitSection,
     Fitted,
     Hyper,
-    fit_panel,
     grid_centres,
-    measure,
+    readonly,
     slope,
     split,
 )
@@ -62,12 +60,14 @@ from deepbook.sims.datasets2d import EXTENT, KINDS, make
 from deepbook.sims.frames import Frame
 from deepbook.sims.inputs import Points, PointSet
 from deepbook.sims.params import Choice, Float, Int, Params, param
+from deepbook.sims.workers import LOCAL, Pending, Workers
 
 G = 100
 COST_SIZES = (100, 300, 1000, 3000, 10000)
 COST_JITTER = 0.05  # jitter of your points resampled for the cost curve
 DATA, SPLIT, COST = 0, 1, 2  # the streams of each seed: points, train/test split, cost samples
 Key = tuple[Any, ...]
+T = TypeVar("T")
 
 
 def _c(label: str, name: str, default: float, lo: float = 1e-3, hi: float = 1e3) -> float:
@@ -253,18 +253,50 @@ PARAMS = Params(Settings)
 
 @dataclass(frozen=True)
 class Resources:
-    """Shared by every compute call (thread-safe): the map grid and bounded caches."""
+    """Shared by every compute call (thread-safe): the map grid, bounded caches, and the workers
+    that fit (the server's worker processes, or this thread)."""
 
     grid: np.ndarray  # (G², 2) cell centres, row-major from the lowest y; read-only
+    workers: Workers = LOCAL
     data: LRU[Key, Data] = field(default_factory=lambda: LRU(64))
     fits: LRU[Key, Fitted] = field(default_factory=lambda: LRU(256))
     costs: LRU[Key, tuple[float, float]] = field(default_factory=lambda: LRU(1024))
-    section: FitSection = field(default_factory=FitSection)
 
 
-def setup() -> Resources:
-    """The grid of cell centres and empty caches."""
-    return Resources(grid_centres(G, EXTENT))
+def setup(workers: Workers = LOCAL) -> Resources:
+    """The grid of cell centres and empty caches; fits run on `workers`."""
+    return Resources(grid_centres(G, EXTENT), workers)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One classifier fitted (or timed) on some data: what a worker process is sent."""
+
+    clf: str
+    hyper: tuple[tuple[str, Any], ...]
+    seed: int
+    data: Data
+
+
+def fit_job(job: Job) -> Fitted:
+    """A panel: the fit, its map and its accuracies (scikit-learn is imported here, in a worker)."""
+    from deepbook.sims import fitting
+
+    grid = grid_centres(G, EXTENT)
+    return fitting.fit_panel(job.clf, dict(job.hyper), job.seed, job.data, grid)
+
+
+def measure_job(job: Job) -> tuple[float, float]:
+    """Fit and map times in ms, for the cost curve (in a worker, like `fit_job`)."""
+    from deepbook.sims import fitting
+
+    return fitting.measure(job.clf, dict(job.hyper), job.seed, job.data, grid_centres(G, EXTENT))
+
+
+def cached(cache: LRU[Key, T], key: Key, pending: Pending[T] | None, again: Callable[[], T]) -> T:
+    """The cached value under key; else the pending job's result (or `again()`'s, if the job
+    was not started because the value was cached then), stored under key."""
+    return cache.get_or_make(key, pending.result if pending is not None else again)
 
 
 def _source(v: Settings) -> Key:
@@ -297,12 +329,36 @@ def hyper(v: Settings, clf: Classifier) -> Hyper:
     return {name: getattr(v, name) for name in clf.fields}
 
 
-def fitted(v: Settings, r: Resources, clf_id: str) -> Fitted:
-    """One classifier's panel, cached by the data and only that classifier's hyperparameters."""
-    clf, d = CLASSIFIERS[clf_id], dataset(v, r)
-    h = hyper(v, clf)
-    key = ("fit", *_data_key(v), clf_id, tuple(h.items()))
-    return r.fits.get_or_make(key, lambda: fit_panel(clf, h, v.seed, d, r.grid, r.section))
+def _fit_key(v: Settings, clf_id: str) -> Key:
+    return ("fit", *_data_key(v), clf_id, tuple(hyper(v, CLASSIFIERS[clf_id]).items()))
+
+
+def _job(v: Settings, r: Resources, clf_id: str, d: Data | None = None) -> Job:
+    return Job(
+        clf_id,
+        tuple(hyper(v, CLASSIFIERS[clf_id]).items()),
+        v.seed,
+        dataset(v, r) if d is None else d,
+    )
+
+
+def fitted(v: Settings, r: Resources, ids: tuple[str, ...]) -> list[Fitted]:
+    """These classifiers' panels, each cached by the data and only its own hyperparameters; the
+    ones not cached are fitted all at once on the workers."""
+    keys = [_fit_key(v, i) for i in ids]
+    pending = {
+        k: r.workers.submit(fit_job, _job(v, r, i))
+        for k, i in zip(keys, ids, strict=True)
+        if k not in r.fits
+    }
+
+    def again(i: str) -> Callable[[], Fitted]:
+        return lambda: r.workers.submit(fit_job, _job(v, r, i)).result()
+
+    return [
+        readonly(cached(r.fits, k, pending.get(k), again(i)))
+        for k, i in zip(keys, ids, strict=True)
+    ]
 
 
 def _cost_sample(v: Settings, r: Resources, m: int) -> Data:
@@ -328,18 +384,28 @@ def cost_curve(v: Settings, r: Resources, ids: tuple[str, ...]) -> dict[str, Any
     sizes = list(COST_SIZES[: v.cost])
     fit_ms: dict[str, list[float]] = {i: [] for i in ids}
     predict_ms: dict[str, list[float]] = {i: [] for i in ids}
-    for m in sizes:
-        d = _cost_sample(v, r, m)
-        if d.problem:
-            empty: dict[str, Any] = {"fit_ms": {}, "predict_ms": {}, "fit_slope": {}}
-            return {"sizes": [], **empty, "predict_slope": {}, "problem": d.problem}
-        for i in ids:
-            clf = CLASSIFIERS[i]
-            h = hyper(v, clf)
-            key = ("cost", *_source(v), m, i, tuple(h.items()))
-            f, p = r.costs.get_or_make(key, partial(measure, clf, h, v.seed, d, r.grid, r.section))
-            fit_ms[i].append(f)
-            predict_ms[i].append(p)
+    samples = [_cost_sample(v, r, m) for m in sizes]
+    problem = next((d.problem for d in samples if d.problem), None)
+    if problem:
+        empty: dict[str, Any] = {"fit_ms": {}, "predict_ms": {}, "fit_slope": {}}
+        return {"sizes": [], **empty, "predict_slope": {}, "problem": problem}
+    work = [(m, d, i) for m, d in zip(sizes, samples, strict=True) for i in ids]
+    keys = [
+        ("cost", *_source(v), m, i, tuple(hyper(v, CLASSIFIERS[i]).items())) for m, _, i in work
+    ]
+    pending = {
+        k: r.workers.submit(measure_job, _job(v, r, i, d))
+        for k, (_, d, i) in zip(keys, work, strict=True)
+        if k not in r.costs
+    }
+    for k, (_, d, i) in zip(keys, work, strict=True):
+
+        def again(i: str = i, d: Data = d) -> tuple[float, float]:
+            return r.workers.submit(measure_job, _job(v, r, i, d)).result()
+
+        f, p = cached(r.costs, k, pending.get(k), again)
+        fit_ms[i].append(f)
+        predict_ms[i].append(p)
     return {
         "sizes": sizes,
         "fit_ms": fit_ms,
@@ -358,8 +424,8 @@ def compute(v: Settings, r: Resources) -> Frame:
     maps: list[np.ndarray] = []
     wrong = np.zeros((len(ids), n), dtype=np.uint8)
     panels = []
-    for k, i in enumerate(ids):
-        clf, f = CLASSIFIERS[i], fitted(v, r, i)
+    for k, (i, f) in enumerate(zip(ids, fitted(v, r, ids), strict=True)):
+        clf = CLASSIFIERS[i]
         index = None
         if f.proba is not None and f.pred is not None:
             index = len(maps)

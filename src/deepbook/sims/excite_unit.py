@@ -26,6 +26,7 @@ from deepbook.sims.base import SimSpec
 from deepbook.sims.frames import Frame
 from deepbook.sims.optim import Adam
 from deepbook.sims.params import Choice, Float, Int, ParamError, Params, param
+from deepbook.sims.workers import LOCAL, Workers
 
 LAYERS = (("1", "Block 1"), ("2", "Block 2"), ("3", "Block 3"), ("4", "Block 4"))
 CHANNELS = {s.name[4:]: s.shape[0] for s in stages(MODELS["fashion_cnn"].cnn()) if s.kind == "relu"}
@@ -164,7 +165,7 @@ class Excite:
         return Frame(meta=meta, arrays=arrays)
 
 
-def setup() -> shipped.Model:
+def setup(workers: Workers = LOCAL) -> shipped.Model:
     return shipped.load("fashion_cnn")
 
 

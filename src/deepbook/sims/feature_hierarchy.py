@@ -24,6 +24,7 @@ from deepbook.models.hierarchy import activations
 from deepbook.sims.base import SimSpec
 from deepbook.sims.frames import Frame
 from deepbook.sims.params import Choice, Int, ParamError, Params, param
+from deepbook.sims.workers import LOCAL, Workers
 
 LAYERS = (("1", "Block 1"), ("2", "Block 2"), ("3", "Block 3"), ("4", "Block 4"))
 NETWORKS = (("fashion_cnn", "Clothing photos (Fashion-MNIST)"), ("digits_cnn", "Digits (MNIST)"))
@@ -144,7 +145,7 @@ def compute(v: Settings, models: Models) -> Frame:
     return Frame(meta=meta, arrays=arrays)
 
 
-def setup() -> Models:
+def setup(workers: Workers = LOCAL) -> Models:
     """Both shipped CNNs, their cards (patches, probes) and their held-out images."""
     return {name: shipped.load(name) for name in BLOCKS}
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from deepbook.sims.base import SimSpec
 from deepbook.sims.frames import Frame
 from deepbook.sims.params import Choice, Flags, Float, Int, Params, param
+from deepbook.sims.workers import LOCAL, Workers
 
 Point = tuple[float, float]
 
@@ -32,7 +34,9 @@ class Landscape:
     starting point and rate that show what the surface is for."""
 
     label: str
-    f: Callable[[float, float], float]
+    # f(x, y, m): the height, written once for floats (m = math, the default: fast in a path's
+    # loop) and for arrays (m = numpy: the whole map at once)
+    f: Callable[..., Any]
     grad: Callable[[float, float], Point]
     f_min: float
     minima: tuple[Point, ...]
@@ -40,7 +44,7 @@ class Landscape:
 
     def loss(self, x: float, y: float) -> float:
         """The surface's height above its minimum (what the paths and the map show)."""
-        return self.f(x, y) - self.f_min
+        return float(self.f(x, y)) - self.f_min
 
 
 def _rosenbrock_grad(x: float, y: float) -> Point:
@@ -52,7 +56,7 @@ LANDSCAPES: dict[str, Landscape] = {
     # Curvatures 1 and 15: plain gradient descent is stable only for lr < 2/15.
     "bowl": Landscape(
         "Narrow bowl",
-        lambda x, y: 0.5 * (x * x + 15 * y * y),
+        lambda x, y, m=math: 0.5 * (x * x + 15 * y * y),
         lambda x, y: (x, 15 * y),
         0.0,
         ((0.0, 0.0),),
@@ -61,7 +65,7 @@ LANDSCAPES: dict[str, Landscape] = {
     # A curved valley along y = x²; the minimum at (1, 1).
     "rosenbrock": Landscape(
         "Rosenbrock valley",
-        lambda x, y: (1 - x) ** 2 + 100 * (y - x * x) ** 2,
+        lambda x, y, m=math: (1 - x) ** 2 + 100 * (y - x * x) ** 2,
         _rosenbrock_grad,
         0.0,
         ((1.0, 1.0),),
@@ -70,7 +74,7 @@ LANDSCAPES: dict[str, Landscape] = {
     # Global minimum at the origin, local minima near multiples of 2π/3 along each axis.
     "bumpy": Landscape(
         "Bumpy (local minima)",
-        lambda x, y: 0.1 * (x * x + y * y) + 0.5 * (2 - math.cos(3 * x) - math.cos(3 * y)),
+        lambda x, y, m=math: 0.1 * (x * x + y * y) + 0.5 * (2 - m.cos(3 * x) - m.cos(3 * y)),
         lambda x, y: (0.2 * x + 1.5 * math.sin(3 * x), 0.2 * y + 1.5 * math.sin(3 * y)),
         0.0,
         ((0.0, 0.0),),
@@ -79,7 +83,7 @@ LANDSCAPES: dict[str, Landscape] = {
     # Saddle point at the origin, minima at (0, ±1) with value -0.25.
     "saddle": Landscape(
         "Saddle",
-        lambda x, y: 0.5 * x * x + 0.25 * y**4 - 0.5 * y * y,
+        lambda x, y, m=math: 0.5 * x * x + 0.25 * y**4 - 0.5 * y * y,
         lambda x, y: (x, y**3 - y),
         -0.25,
         ((0.0, 1.0), (0.0, -1.0)),
@@ -291,14 +295,14 @@ def descend(
 def sample(surface: str) -> np.ndarray:
     """A landscape sampled on a GRID × GRID lattice as log(1 + f - f_min), rows = y, float16."""
     land = LANDSCAPES[surface]
-    t = np.linspace(-EXTENT, EXTENT, GRID)
-    f = np.array([[land.loss(float(x), float(y)) for x in t] for y in t])
+    x, y = np.meshgrid(np.linspace(-EXTENT, EXTENT, GRID), np.linspace(-EXTENT, EXTENT, GRID))
+    f = land.f(x, y, np) - land.f_min
     out: np.ndarray = np.log1p(np.maximum(f, 0)).astype(np.float16)
     out.flags.writeable = False  # shared by every session
     return out
 
 
-def setup() -> dict[str, np.ndarray]:
+def setup(workers: Workers = LOCAL) -> dict[str, np.ndarray]:
     """Resources: every landscape sampled once, shared by all sessions."""
     return {k: sample(k) for k in LANDSCAPES}
 

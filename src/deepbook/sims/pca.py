@@ -6,11 +6,13 @@ data. Used by `sims/unsupervised.py`: `fit_digits()` in setup, then `Digits.reco
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.datasets import load_digits
 
 Floats = NDArray[np.float64]
 
@@ -32,11 +34,21 @@ class Digits:
         return self.mean + self.scores[i, :m] @ self.basis[:m]
 
 
+def digits_file() -> Path:
+    """scikit-learn's copy of the UCI digits (`load_digits` reads it), found without importing
+    scikit-learn: the server does not load it (sims/fitting.py's workers do)."""
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("scikit-learn is not installed: it ships the digits data")
+    return Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz"
+
+
 def fit_digits() -> Digits:
     """Load the digits (bundled with scikit-learn, no network) and fit a full PCA."""
-    data = load_digits()
-    images = np.asarray(data.data, dtype=np.float64)
-    labels = np.asarray(data.target).astype(np.uint8)
+    with gzip.open(digits_file()) as f:
+        table = np.loadtxt(f, delimiter=",")  # 64 pixel columns, then the class
+    images = table[:, :-1]
+    labels = table[:, -1].astype(np.uint8)
     mean = images.mean(axis=0)
     _, s, vt = np.linalg.svd(images - mean, full_matrices=False)
     # scikit-learn's sign convention: each component's largest-magnitude entry is positive

@@ -60,6 +60,7 @@ from deepbook.sims.kmeans import (
 )
 from deepbook.sims.params import Choice, Float, Int, Params, param
 from deepbook.sims.pca import Digits, fit_digits
+from deepbook.sims.workers import LOCAL, Workers
 
 MAX_ITER = 100  # update steps at most
 GRID = 100  # Voronoi cells a side
@@ -203,7 +204,7 @@ def _readonly(arrays: dict[str, NDArray[np.generic]]) -> dict[str, NDArray[np.ge
     return arrays
 
 
-def setup() -> Resources:
+def setup(workers: Workers = LOCAL) -> Resources:
     """Fit the digits PCA once; start an empty run cache. Shared read-only by all sessions."""
     d = fit_digits()
     pca_arrays: dict[str, NDArray[np.generic]] = {

@@ -9,7 +9,14 @@ SQLite (WAL) in the user's data directory by default, PostgreSQL by URL. Typical
         progress = chapter_progress(s, find_learner(s, key))
 """
 
-from deepbook.store.db import Store, default_sqlite_url, make_engine, make_sessionmaker, migrate
+from deepbook.store.db import (
+    Store,
+    default_sqlite_url,
+    make_engine,
+    make_sessionmaker,
+    migrate,
+    migrate_url,
+)
 from deepbook.store.models import (
     Answer,
     Base,
@@ -53,6 +60,7 @@ __all__ = [
     "make_engine",
     "make_sessionmaker",
     "migrate",
+    "migrate_url",
     "rebuild_summaries",
     "record_answer",
     "record_sim_event",

@@ -141,6 +141,15 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+def migrate_url(url: str) -> None:
+    """`migrate` the database at url (a job for another process: it imports Alembic there)."""
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+
+
 def _refuse_flush(session: Session, _flush: UOWTransaction, _instances: object) -> None:
     """Raise before a read transaction would write changed objects."""
     raise ReadOnlyError("this is a read transaction: write inside factory.begin()")

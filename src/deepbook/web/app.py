@@ -32,11 +32,13 @@ from deepbook.models.shipped import Model
 from deepbook.models.shipped import load as load_model
 from deepbook.settings import Settings
 from deepbook.sims import REGISTRY, Loaded
+from deepbook.sims.workers import Workers
 from deepbook.store import make_engine, make_sessionmaker, migrate
 from deepbook.web import api, learners, live, pages
-from deepbook.web.compute import compute_of
+from deepbook.web.compute import compute_of, report_cpu, start_workers
 from deepbook.web.figcache import FigureCache
 from deepbook.web.security import Guard
+from deepbook.web.startup import Begun
 
 HERE = Path(__file__).parent
 log = logging.getLogger("deepbook")
@@ -73,18 +75,18 @@ def _allowed(app: FastAPI, path: str) -> list[str]:
     return sorted(methods)
 
 
-def load_sims(workers: int = 2) -> dict[str, Loaded[Any, Any]]:
+def load_sims(workers: Workers, threads: int = 2) -> dict[str, Loaded[Any, Any]]:
     """Every simulation with its resources loaded, each run once so that lazy imports and
     first-call costs (scikit-learn's first fits, torch autograd) are paid before the first click.
     Two at a time: torch and NumPy let go of the GIL in their kernels, so one sim's model runs
-    while another's Python runs."""
+    while another's Python runs (and a sim waiting for its worker processes holds nothing)."""
 
     def ready(sim_id: str) -> Loaded[Any, Any]:
-        sim = REGISTRY[sim_id].load()
+        sim = REGISTRY[sim_id].load(workers=workers)
         sim.warm()
         return sim
 
-    with ThreadPoolExecutor(workers, thread_name_prefix="deepbook-load") as pool:
+    with ThreadPoolExecutor(threads, thread_name_prefix="deepbook-load") as pool:
         return dict(zip(REGISTRY, pool.map(ready, REGISTRY), strict=True))
 
 
@@ -105,13 +107,15 @@ def open_browser(settings: Settings) -> None:
     webbrowser.open(f"http://{settings.host}:{settings.port}/")
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """A deepbook app on the given settings; the database is migrated at start-up."""
+def create_app(settings: Settings, begun: Begun | None = None) -> FastAPI:
+    """A deepbook app on the given settings; the database is migrated at start-up. `begun`: the
+    worker processes, course and migration `deepbook serve` started early (web/startup.py);
+    without it, this process does all three."""
     torch.set_num_threads(settings.torch_threads)
     # NumPy's BLAS too: small models only wait for a second thread, and the cores are shared
     # between sessions (the playground's maps stalled for 20-240 ms with two BLAS threads).
     threadpool_limits(settings.torch_threads, user_api="blas")
-    course = load_course(settings.content_dir)
+    course = begun.course.result() if begun else load_course(settings.content_dir)
     problems = check(course, REGISTRY, MODELS)
     if problems:
         raise RuntimeError("content has problems:\n  " + "\n  ".join(problems))
@@ -119,8 +123,14 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
+        if begun:
+            begun.workers.on_cpu = report_cpu
+        app.state.workers = begun.workers if begun else start_workers(settings)
+        migrated = (
+            asyncio.wrap_future(begun.migrated) if begun else asyncio.to_thread(migrate, engine)
+        )
         _, app.state.sims = await asyncio.gather(
-            asyncio.to_thread(migrate, engine), asyncio.to_thread(load_sims)
+            migrated, asyncio.to_thread(load_sims, app.state.workers)
         )
         app.state.sessionmaker = make_sessionmaker(engine)
         compute = compute_of(app.state, settings)
@@ -130,6 +140,7 @@ def create_app(settings: Settings) -> FastAPI:
             threading.Thread(target=open_browser, args=(settings,), daemon=True).start()
         yield
         compute.close()
+        app.state.workers.close()
         app.state.figures.close()
         engine.dispose()
 
