@@ -16,7 +16,7 @@ from deepbook.sims import decode, encode
 from deepbook.sims.cache import LRU
 from deepbook.sims.classifiers import CLASSIFIERS, TABLE, slope
 from deepbook.sims.datasets2d import make
-from deepbook.sims.fitting import build, shade
+from deepbook.sims.fitting import build, rbf_decision, shade
 from deepbook.sims.params import ParamError
 
 G = db.G
@@ -416,3 +416,14 @@ def test_knn_predicts_slower_and_rbf_svm_fits_superlinearly_as_the_data_grow():
     assert predict[-1] > 2 * predict[0]
     assert knn["predict_slope"]["knn"] > 0.25
     assert svm["fit_slope"]["rbf_svm"] > 1.0  # least squares over all five sizes
+
+
+@pytest.mark.parametrize("data", ["moons", "spiral", "xor"])
+@pytest.mark.parametrize("gamma", [0.05, 0.5, 20.0])
+def test_the_rbf_svms_map_is_its_decision_function(data, gamma):
+    v = db.PARAMS.validate({"dataset": data, "svm_gamma": gamma, "svm_c": 10.0})
+    d = db.dataset(v, db.setup())
+    svm = build("rbf_svm", db.hyper(v, CLASSIFIERS["rbf_svm"]), 0)
+    svm.fit(d.xy[~d.test], d.labels[~d.test])
+    grid = db.setup().grid
+    np.testing.assert_allclose(rbf_decision(svm, grid), svm.decision_function(grid), atol=1e-10)

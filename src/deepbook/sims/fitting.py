@@ -64,11 +64,36 @@ def build(clf_id: str, h: Hyper, seed: int) -> Any:
     return BUILD[clf_id](h, seed)
 
 
+def rbf_decision(svm: SVC, x: np.ndarray, rows: int = 1024) -> np.ndarray:
+    """A fitted RBF SVC's decision_function at each row of x: Σᵢ αᵢ exp(−γ‖x − svᵢ‖²) + b over its
+    support vectors, with the kernel matrix from NumPy's BLAS in blocks of rows (libsvm evaluates
+    it one point at a time: 5× slower on a 10,000-cell map). Equal to `decision_function` to
+    1e-12 (a test checks)."""
+    sv, alpha = svm.support_vectors_, svm.dual_coef_[0]
+    squares = (sv**2).sum(axis=1)
+    out = np.empty(len(x))
+    for i in range(0, len(x), rows):
+        z = x[i : i + rows]
+        d2 = z @ sv.T
+        d2 *= -2
+        d2 += squares
+        d2 += (z**2).sum(axis=1)[:, None]
+        np.maximum(d2, 0, out=d2)
+        d2 *= -svm._gamma
+        np.exp(d2, out=d2)
+        out[i : i + rows] = d2 @ alpha
+    out += float(svm.intercept_[0])
+    return out
+
+
 def shade(clf_id: str, estimator: Any, x: np.ndarray) -> np.ndarray:
     """The fitted estimator's map value at each row of x (float64): > 0.5 where it says class 1."""
     if CLASSIFIERS[clf_id].shading == "probability":
         return np.asarray(estimator.predict_proba(x)[:, 1], dtype=np.float64)
-    score = np.asarray(estimator.decision_function(x), dtype=np.float64)
+    if clf_id == "rbf_svm":
+        score = rbf_decision(estimator, x)
+    else:
+        score = np.asarray(estimator.decision_function(x), dtype=np.float64)
     return np.asarray(1 / (1 + np.exp(-np.clip(score, -60, 60))))  # σ; clipped: no overflow
 
 
