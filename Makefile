@@ -13,12 +13,16 @@ $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "deepbook needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
 	$(PY) -m venv $(VENV)
 
+# compileall: bytecode for deepbook's own modules, as pip writes for the packages it installs (an
+# editable install writes none, and PYTHONDONTWRITEBYTECODE would keep Python from doing it later)
 $(DEPS): pyproject.toml requirements.lock | $(BIN)/python
 	$(PIP) install --quiet -c requirements.lock -e .
+	$(BIN)/python -m compileall -q src >/dev/null
 	@touch $@
 
 $(TEST_DEPS): pyproject.toml requirements.lock | $(BIN)/python
 	$(PIP) install --quiet -c requirements.lock -e '.[test]'
+	$(BIN)/python -m compileall -q src >/dev/null
 	@touch $@ $(DEPS)
 
 install: $(DEPS)  ## create .venv and install deepbook with pinned dependencies

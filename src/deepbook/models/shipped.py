@@ -6,7 +6,8 @@ scores) and the held-out sample of its data set (`<data>_test.npz`). `load(name)
 card, checks the weights' sha256 against it and builds the network: a missing or altered file
 is a `ModelError` naming the file and the command that makes it again, so the server refuses to
 start rather than show a wrong model. A process loads each model once: later loads of the same
-unchanged files return the same `Model` (read-only: its users share it).
+unchanged files return the same `Model`, which its users share and must not change (the
+arrays stay writeable: torch refuses to wrap read-only ones without a warning).
 """
 
 from __future__ import annotations
@@ -154,6 +155,4 @@ def _load(name: str, folder: Path, card_path: Path) -> Model:
         raise ModelError(f"{sample} is missing; {_remedy(name)}")
     with np.load(sample) as z:
         images, labels = z["images"], z["labels"]
-    for a in (images, labels):
-        a.flags.writeable = False
     return Model(name, net, card, images, labels)
