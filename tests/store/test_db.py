@@ -168,3 +168,54 @@ def test_read_transactions_are_read_only_and_leave_the_pool_clean(engine: Engine
         # tests/reliability/test_store_readers.py for what its read transactions do)
         with pytest.raises(DBAPIError, match="read-only"), store.read() as s:
             s.execute(text("DELETE FROM answers"))
+
+
+def _schema(engine: Engine) -> dict[str, object]:
+    """Every table's columns, keys, indexes and constraints, as SQLAlchemy reads them back."""
+    insp = inspect(engine)
+    out: dict[str, object] = {}
+    for t in sorted(insp.get_table_names()):
+        out[t] = {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], c.get("default"))
+                for c in insp.get_columns(t)
+            ],
+            "pk": insp.get_pk_constraint(t)["constrained_columns"],
+            "fks": sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
+                for f in insp.get_foreign_keys(t)
+            ),
+            "indexes": sorted((i["name"], tuple(i["column_names"])) for i in insp.get_indexes(t)),
+            "unique": sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(t)),
+        }
+    return out
+
+
+def test_a_new_sqlite_database_built_at_head_equals_one_migrated_by_alembic(tmp_path: Path) -> None:
+    from deepbook.store.db import HEAD, current_revision
+
+    fresh, migrated = (make_engine(f"sqlite:///{tmp_path / name}") for name in ("a.db", "b.db"))
+    try:
+        migrate(fresh)  # empty SQLite: the models' schema, stamped at HEAD (no Alembic)
+        with migrated.begin() as conn:  # the migrations, one by one
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        assert _schema(fresh) == _schema(migrated)
+        assert set(_schema(fresh)) == TABLES | {"alembic_version"}
+        assert current_revision(fresh) == current_revision(migrated) == HEAD
+        with fresh.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() == HEAD
+    finally:
+        fresh.dispose()
+        migrated.dispose()
+
+
+def test_a_first_start_on_a_new_sqlite_file_does_not_import_alembic(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from deepbook.store import make_engine, migrate\n"
+        f"migrate(make_engine('sqlite:///{tmp_path / 'new.db'}'))\n"
+        "assert 'alembic' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -1,25 +1,22 @@
-"""What `deepbook serve` begins before it imports torch: worker processes that render the course
-and migrate the database, and an app that takes both and serves the same pages."""
+"""What `deepbook serve` begins before it imports torch: worker processes, one of which renders
+the course, and an app that takes it and serves the same pages."""
 
 import subprocess
 import sys
 
+import pytest
 from fastapi.testclient import TestClient
 
 from deepbook.content import load_course
-from deepbook.store import make_engine
-from deepbook.store.db import HEAD, current_revision
 from deepbook.web.app import create_app
 from deepbook.web.startup import begin
 
 
-def test_the_course_and_the_migration_done_by_the_workers_serve_the_same_pages(settings):
+def test_the_course_rendered_by_a_worker_serves_the_same_pages(settings):
     begun = begin(settings)
     assert begun is not None and begun.workers.processes == settings.worker_processes
     course = begun.course.result(timeout=60)
     assert course == load_course(settings.content_dir) and len(course.chapters) == 10
-    begun.migrated.result(timeout=60)
-    assert current_revision(make_engine(settings.database_url)) == HEAD
     with TestClient(create_app(settings, begun)) as c:
         assert c.get("/healthz").status_code == 200
         page = c.get("/chapters/classical-ml")
@@ -33,13 +30,12 @@ def test_without_worker_processes_the_server_does_everything_itself(settings):
     assert begin(settings.model_copy(update={"job_processes": 0})) is None
 
 
-def test_a_migration_that_fails_in_a_worker_stops_the_start(settings):
-    nobody = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # nothing listens on port 1
-    bad = settings.model_copy(update={"database_url": nobody})
-    begun = begin(bad)
+def test_a_course_with_problems_rendered_by_a_worker_stops_the_start(settings, tmp_path):
+    begun = begin(settings.model_copy(update={"content_dir": tmp_path / "missing"}))
     assert begun is not None
     try:
-        assert begun.migrated.exception(timeout=60) is not None
+        with pytest.raises(RuntimeError, match="no chapters folder"):
+            create_app(settings, begun)
     finally:
         begun.workers.close()
 

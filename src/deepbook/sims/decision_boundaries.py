@@ -391,23 +391,18 @@ def cost_curve(v: Settings, r: Resources, ids: tuple[str, ...]) -> dict[str, Any
     if problem:
         empty: dict[str, Any] = {"fit_ms": {}, "predict_ms": {}, "fit_slope": {}}
         return {"sizes": [], **empty, "predict_slope": {}, "problem": problem}
-    work = [(m, d, i) for m, d in zip(sizes, samples, strict=True) for i in ids]
-    keys = [
-        ("cost", *_source(v), m, i, tuple(hyper(v, CLASSIFIERS[i]).items())) for m, _, i in work
-    ]
-    pending = {
-        k: r.workers.submit(measure_job, _job(v, r, i, d))
-        for k, (_, d, i) in zip(keys, work, strict=True)
-        if k not in r.costs
-    }
-    for k, (_, d, i) in zip(keys, work, strict=True):
+    # one measurement at a time, on one worker: the timings are not disturbed by each other, and
+    # a long measurement (an RBF SVM on 10,000 points) never holds up other requests' fits
+    for m, d in zip(sizes, samples, strict=True):
+        for i in ids:
+            key = ("cost", *_source(v), m, i, tuple(hyper(v, CLASSIFIERS[i]).items()))
 
-        def again(i: str = i, d: Data = d) -> tuple[float, float]:
-            return r.workers.submit(measure_job, _job(v, r, i, d)).result()
+            def measured(i: str = i, d: Data = d) -> tuple[float, float]:
+                return r.workers.submit(measure_job, _job(v, r, i, d)).result()
 
-        f, p = cached(r.costs, k, pending.get(k), again)
-        fit_ms[i].append(f)
-        predict_ms[i].append(p)
+            f, p = r.costs.get_or_make(key, measured)
+            fit_ms[i].append(f)
+            predict_ms[i].append(p)
     return {
         "sizes": sizes,
         "fit_ms": fit_ms,

@@ -15,7 +15,6 @@ from deepbook.store.db import (
     make_engine,
     make_sessionmaker,
     migrate,
-    migrate_url,
 )
 from deepbook.store.models import (
     Answer,
@@ -60,7 +59,6 @@ __all__ = [
     "make_engine",
     "make_sessionmaker",
     "migrate",
-    "migrate_url",
     "rebuild_summaries",
     "record_answer",
     "record_sim_event",

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_u
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from deepbook.store.models import Base
 from deepbook.store.progress import READ_ONLY, ReadOnlyError
 
 if TYPE_CHECKING:
@@ -128,26 +129,35 @@ def alembic_config() -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Upgrade the schema to the newest revision; a no-op when it is already there."""
+    """Upgrade the schema to the newest revision; a no-op when it is already there. A new, empty
+    SQLite database gets the models' schema stamped at the newest revision instead (Alembic's
+    recipe for a database built from scratch; a test checks it equals the migrations' schema),
+    which spares a first start importing Alembic."""
     if current_revision(engine) == HEAD:
         return
-    from alembic import command
-
-    config = alembic_config()
     # Alembic keeps its running context in module globals, so one upgrade per process at a
-    # time; other processes are serialised by the database (env.py).
+    # time; other processes are serialised by the database (env.py; SQLite: BEGIN IMMEDIATE).
     with _migrate_lock, engine.begin() as conn:
+        if engine.dialect.name == "sqlite" and not inspect(conn).get_table_names():
+            create_at_head(conn)
+            return
+        from alembic import command
+
+        config = alembic_config()
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
 
 
-def migrate_url(url: str) -> None:
-    """`migrate` the database at url (a job for another process: it imports Alembic there)."""
-    engine = make_engine(url)
-    try:
-        migrate(engine)
-    finally:
-        engine.dispose()
+def create_at_head(conn: Connection) -> None:
+    """The models' tables, and Alembic's version table saying they are at HEAD."""
+    Base.metadata.create_all(conn)
+    conn.execute(
+        text(
+            "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        )
+    )
+    conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": HEAD})
 
 
 def _refuse_flush(session: Session, _flush: UOWTransaction, _instances: object) -> None:

@@ -10,7 +10,7 @@ import threading
 import time
 import webbrowser
 from collections.abc import AsyncIterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -109,12 +109,18 @@ def open_browser(settings: Settings) -> None:
 
 def create_app(settings: Settings, begun: Begun | None = None) -> FastAPI:
     """A deepbook app on the given settings; the database is migrated at start-up. `begun`: the
-    worker processes, course and migration `deepbook serve` started early (web/startup.py);
-    without it, this process does all three."""
+    worker processes and the course `deepbook serve` started early (web/startup.py); without it,
+    this process starts the workers and renders the course."""
     torch.set_num_threads(settings.torch_threads)
     # NumPy's BLAS too: small models only wait for a second thread, and the cores are shared
     # between sessions (the playground's maps stalled for 20-240 ms with two BLAS threads).
     threadpool_limits(settings.torch_threads, user_api="blas")
+    loading: Future[dict[str, Loaded[Any, Any]]] | None = None
+    if begun:  # the sims load and warm up now, while a worker may still be rendering the course
+        one = ThreadPoolExecutor(1, thread_name_prefix="deepbook-sims")
+        loading = one.submit(load_sims, begun.workers)
+        one.shutdown(wait=False)  # the thread ends with the job
+    models = load_models()  # ModelError (naming the file and the remedy) if one is bad
     course = begun.course.result() if begun else load_course(settings.content_dir)
     problems = check(course, REGISTRY, MODELS)
     if problems:
@@ -126,12 +132,12 @@ def create_app(settings: Settings, begun: Begun | None = None) -> FastAPI:
         if begun:
             begun.workers.on_cpu = report_cpu
         app.state.workers = begun.workers if begun else start_workers(settings)
-        migrated = (
-            asyncio.wrap_future(begun.migrated) if begun else asyncio.to_thread(migrate, engine)
+        sims = (
+            asyncio.wrap_future(loading)
+            if loading
+            else asyncio.to_thread(load_sims, app.state.workers)
         )
-        _, app.state.sims = await asyncio.gather(
-            migrated, asyncio.to_thread(load_sims, app.state.workers)
-        )
+        _, app.state.sims = await asyncio.gather(asyncio.to_thread(migrate, engine), sims)
         app.state.sessionmaker = make_sessionmaker(engine)
         compute = compute_of(app.state, settings)
         compute.start_processes(settings)
@@ -153,7 +159,7 @@ def create_app(settings: Settings, begun: Begun | None = None) -> FastAPI:
     app.state.course = course
     app.state.ready = False
     app.state.sims = {}
-    app.state.models = load_models()  # ModelError (naming the file and the remedy) if one is bad
+    app.state.models = models
     app.state.model_views = {}
     app.state.figures = FigureCache()  # figures drawn once each, in the background
     app.state.live = live.Registry(settings)

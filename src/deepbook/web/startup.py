@@ -1,20 +1,18 @@
-"""What `deepbook serve` begins before it imports torch: the sims' worker processes, and on them
-the course's rendering and the database's migration.
+"""What `deepbook serve` begins before it imports torch: the sims' worker processes, and on one
+of them the course's rendering.
 
 Importing torch keeps the server's process busy for over a second. Meanwhile, on another core,
-the workers' fork server imports scikit-learn, then one worker renders the course (0.3 s) while
-the other migrates the database (importing Alembic: 0.3 s); the server takes the rendered course
-and the migrated database instead of doing both itself. `create_app` without them (tests, one core,
-`--workers N`) does everything in its own process, as before.
+the workers' fork server imports scikit-learn, then a worker renders the course (0.3 s); the
+server takes the rendered course instead of rendering it itself. `create_app` without it (tests,
+one core, `--workers N`) renders the course in its own process, as before.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from deepbook.settings import Settings
 from deepbook.sims import WORKER_MODULES
@@ -23,47 +21,31 @@ from deepbook.sims.workers import Workers
 if TYPE_CHECKING:
     from deepbook.content import Course
 
-T = TypeVar("T")
-
 
 @dataclass(frozen=True)
 class Begun:
-    """The worker processes, and the course and the migration under way on them."""
+    """The worker processes, and the course being rendered on one of them."""
 
     workers: Workers
     course: Future[Course]
-    migrated: Future[None]
-
-
-def _settle(out: Future[T], fn: Callable[[], T]) -> None:
-    try:
-        out.set_result(fn())
-    except BaseException as e:  # passed on to whoever waits for it
-        out.set_exception(e)
 
 
 def begin(settings: Settings) -> Begun | None:
-    """Start the workers and, on them, the course and the migration (None: no worker processes
-    are configured, so the server does both itself)."""
+    """Start the workers and, on one, the course (None: no worker processes are configured, so
+    the server renders the course itself)."""
     if not settings.worker_processes:
         return None
     workers = Workers(settings.worker_processes, WORKER_MODULES)
     workers.start()
-    begun = Begun(workers, Future(), Future())
+    begun = Begun(workers, Future())
 
     def run() -> None:  # on a thread: a job's first submit waits for the fork server
-        from deepbook.content import load_course
-        from deepbook.store import migrate_url
-
         try:
-            course = workers.submit(load_course, settings.content_dir)
-            migrated = workers.submit(migrate_url, settings.database_url)
-        except BaseException as e:  # no workers: whoever waits learns why
-            for f in (begun.course, begun.migrated):
-                f.set_exception(e)
-            return
-        _settle(begun.course, course.result)
-        _settle(begun.migrated, migrated.result)
+            from deepbook.content import load_course
+
+            begun.course.set_result(workers.submit(load_course, settings.content_dir).result())
+        except BaseException as e:  # whoever waits for the course learns why
+            begun.course.set_exception(e)
 
     threading.Thread(target=run, name="deepbook-begin", daemon=True).start()
     return begun
