@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,3 +89,34 @@ def test_fitting_on_workers_keeps_scikit_learn_out_of_the_asking_process():
         "w.close()\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_the_workers_and_their_fork_server_end_when_the_asking_process_is_killed():
+    script = (
+        "import os, sys, time\n"
+        "from multiprocessing import forkserver\n"
+        "from deepbook.sims.workers import Workers\n"
+        "w = Workers(2)\n"
+        "w.map(abs, [1, 2])\n"
+        "print(*w._pool._processes, forkserver._forkserver._forkserver_pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert len(pids) == 3 and all(_alive(p) for p in pids)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in pids), "a worker or the fork server outlived its server"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended (its parent has not reaped it yet)

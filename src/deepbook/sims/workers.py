@@ -11,12 +11,16 @@ import scikit-learn.
 A job is a module-level function and a picklable argument; it returns a picklable result. The
 CPU time a job used in a worker is reported to `on_cpu` from the thread that asked for the result
 (the server charges it to the client whose request it was). A worker that dies (killed, out of
-memory) breaks the pool: it is started again and the job is run once more.
+memory) breaks the pool: it is started again and the job is run once more. A worker exits when
+the process that started it does, even if that one was killed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import multiprocessing.connection
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -38,10 +42,20 @@ def _context(modules: Sequence[str]) -> multiprocessing.context.ForkServerContex
 
 def _begin() -> None:
     """In a worker, as it starts: one BLAS and one OpenMP thread (the workers are the
-    parallelism)."""
+    parallelism), and a watch on the process that started it: when that process ends, even
+    killed, this one exits too (a pool's workers would otherwise wait for jobs forever, and keep
+    the fork server alive with them)."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+
+        def watch() -> None:
+            multiprocessing.connection.wait([parent.sentinel])
+            os._exit(0)
+
+        threading.Thread(target=watch, name="deepbook-parent-watch", daemon=True).start()
 
 
 def _ready(_: object) -> None:
@@ -112,7 +126,8 @@ class Workers:
         of them are ready."""
 
         def run() -> None:
-            self.map(_ready, [None] * self.processes)
+            with contextlib.suppress(RuntimeError):  # closed before they all started
+                self.map(_ready, [None] * self.processes)
 
         thread = threading.Thread(target=run, name="deepbook-workers", daemon=True)
         thread.start()
