@@ -120,3 +120,24 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"  # a zombie has ended (its parent has not reaped it yet)
+
+
+def test_a_knn_refit_alone_is_shaded_in_halves_by_both_workers_and_equals_one_fit(workers):
+    v = db.PARAMS.validate({"view": "focus", "classifier": "knn", "knn_k": 23, "seed": 9})
+    here = db.compute(v, db.setup(LOCAL))
+    r = db.setup(workers)
+    workers.cpu.clear()
+    there = db.compute(v, r)
+    assert len(workers.cpu) == 2  # two jobs: each fitted kNN and shaded half of the map
+    assert np.array_equal(here.arrays["proba"], there.arrays["proba"])
+    assert here.arrays["proba"].shape == (1, db.G, db.G)
+    a, b = here.meta["classifiers"][0], there.meta["classifiers"][0]
+    assert (a["train_accuracy"], a["test_accuracy"]) == (b["train_accuracy"], b["test_accuracy"])
+    assert b["predict_ms"] > 0 and r.fits.misses == 1
+
+
+def test_warming_up_runs_knn_alone_on_every_worker(workers):
+    workers.cpu.clear()
+    db.SPEC.load(workers=workers).warm()
+    # the defaults (seven fits), then kNN alone, shaded in halves on both workers
+    assert len(workers.cpu) == 7 + 2

@@ -92,6 +92,9 @@ class SimSpec(Generic[V, R]):
     compute: Callable[[V, R], Frame] | None = None
     make: Callable[[V, R], LiveSim[V]] | None = None
     setup: Callable[[Workers], R] = no_resources  # type: ignore[assignment]
+    # parameters run once at start after the defaults (`Loaded.warm`), for first-call costs the
+    # defaults do not pay (e.g. a fit that runs on every worker process only in another view)
+    warm_with: tuple[Mapping[str, object], ...] = ()
 
     def __post_init__(self) -> None:
         if (self.kind == "instant") != (self.compute is not None) or (self.kind == "live") != (
@@ -147,14 +150,16 @@ class Loaded(Generic[V, R]):
         return self.engine(self.spec.params.validate(raw))
 
     def warm(self) -> None:
-        """Run once at the defaults so lazy imports and first-call costs are paid at start."""
-        values = self.spec.params.defaults()
-        if self.spec.kind == "instant":
-            self.frame(values)
-        else:
-            sim = self.engine(values)
-            sim.step(2)
-            sim.snapshot()
+        """Run once at the defaults (and at each of `warm_with`) so lazy imports and first-call
+        costs are paid at start."""
+        for raw in ({}, *self.spec.warm_with):
+            values = self.spec.params.validate(raw)
+            if self.spec.kind == "instant":
+                self.frame(values)
+            else:
+                sim = self.engine(values)
+                sim.step(2)
+                sim.snapshot()
 
 
 AnySpec = SimSpec[Any, Any]

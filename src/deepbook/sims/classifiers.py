@@ -10,7 +10,7 @@ own decision boundary. The estimators themselves, their fitting and their timing
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -133,12 +133,23 @@ class Fitted:
     """One panel's results: a map and accuracies, or the problem that prevented them."""
 
     problem: str | None = None
-    proba: np.ndarray | None = None  # (g, g) float16, read-only
+    proba: np.ndarray | None = None  # (cells,) float16, the grid's rows in order; read-only
     pred: np.ndarray | None = None  # (n,) uint8: predicted class of every point
     train_accuracy: float | None = None
     test_accuracy: float | None = None
     fit_ms: float | None = None
     predict_ms: float | None = None
+
+
+def joined(parts: list[Fitted]) -> Fitted:
+    """One panel from the same fit shading consecutive parts of the grid: the parts' maps end to
+    end, their predict times added (the time of the whole map on one core)."""
+    first = parts[0]
+    if first.problem or any(p.proba is None for p in parts):
+        return first
+    proba = np.concatenate([p.proba for p in parts if p.proba is not None])
+    predict_ms = round(sum(p.predict_ms or 0.0 for p in parts), 3)
+    return replace(first, proba=proba, predict_ms=predict_ms)
 
 
 def readonly(f: Fitted) -> Fitted:

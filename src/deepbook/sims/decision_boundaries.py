@@ -52,6 +52,7 @@ from deepbook.sims.classifiers import (
     Fitted,
     Hyper,
     grid_centres,
+    joined,
     readonly,
     slope,
     split,
@@ -60,7 +61,7 @@ from deepbook.sims.datasets2d import EXTENT, KINDS, make
 from deepbook.sims.frames import Frame
 from deepbook.sims.inputs import Points, PointSet
 from deepbook.sims.params import Choice, Float, Int, Params, param
-from deepbook.sims.workers import LOCAL, Pending, Workers
+from deepbook.sims.workers import LOCAL, Workers
 
 G = 100
 COST_SIZES = (100, 300, 1000, 3000, 10000)
@@ -70,6 +71,7 @@ Key = tuple[Any, ...]
 T = TypeVar("T")
 # the classifiers from the slowest to fit and map to the fastest (at 200 points, measured)
 HEAVIEST_FIRST = ("mlp", "knn", "forest", "logistic", "rbf_svm", "linear_svm", "tree")
+SPLIT_MAP = {"knn"}  # fitting is cheap, shading the map is the work (brute-force neighbours)
 
 
 def _c(label: str, name: str, default: float, lo: float = 1e-3, hi: float = 1e3) -> float:
@@ -278,13 +280,15 @@ class Job:
     hyper: tuple[tuple[str, Any], ...]
     seed: int
     data: Data
+    part: tuple[int, int] = (0, 1)  # (i, n): shade the i-th of n consecutive parts of the grid
 
 
 def fit_job(job: Job) -> Fitted:
     """A panel: the fit, its map and its accuracies (scikit-learn is imported here, in a worker)."""
     from deepbook.sims import fitting
 
-    grid = grid_centres(G, EXTENT)
+    i, n = job.part
+    grid = np.array_split(grid_centres(G, EXTENT), n)[i]
     return fitting.fit_panel(job.clf, dict(job.hyper), job.seed, job.data, grid)
 
 
@@ -293,12 +297,6 @@ def measure_job(job: Job) -> tuple[float, float]:
     from deepbook.sims import fitting
 
     return fitting.measure(job.clf, dict(job.hyper), job.seed, job.data, grid_centres(G, EXTENT))
-
-
-def cached(cache: LRU[Key, T], key: Key, pending: Pending[T] | None, again: Callable[[], T]) -> T:
-    """The cached value under key; else the pending job's result (or `again()`'s, if the job
-    was not started because the value was cached then), stored under key."""
-    return cache.get_or_make(key, pending.result if pending is not None else again)
 
 
 def _source(v: Settings) -> Key:
@@ -335,13 +333,18 @@ def _fit_key(v: Settings, clf_id: str) -> Key:
     return ("fit", *_data_key(v), clf_id, tuple(hyper(v, CLASSIFIERS[clf_id]).items()))
 
 
-def _job(v: Settings, r: Resources, clf_id: str, d: Data | None = None) -> Job:
-    return Job(
-        clf_id,
-        tuple(hyper(v, CLASSIFIERS[clf_id]).items()),
-        v.seed,
-        dataset(v, r) if d is None else d,
-    )
+def _job(
+    v: Settings, r: Resources, clf_id: str, d: Data | None = None, part: tuple[int, int] = (0, 1)
+) -> Job:
+    h = tuple(hyper(v, CLASSIFIERS[clf_id]).items())
+    return Job(clf_id, h, v.seed, dataset(v, r) if d is None else d, part)
+
+
+def _fit(v: Settings, r: Resources, clf_id: str, parts: int = 1) -> Callable[[], Fitted]:
+    """Start one classifier's panel on the workers, its map shaded in `parts` parts (each job fits
+    the same model and shades one); the function returned waits for it."""
+    jobs = [r.workers.submit(fit_job, _job(v, r, clf_id, part=(i, parts))) for i in range(parts)]
+    return lambda: joined([j.result() for j in jobs])
 
 
 def fitted(v: Settings, r: Resources, ids: tuple[str, ...]) -> list[Fitted]:
@@ -350,17 +353,17 @@ def fitted(v: Settings, r: Resources, ids: tuple[str, ...]) -> list[Fitted]:
     keys = [_fit_key(v, i) for i in ids]
     # the slowest fits are sent first, so that the workers finish at about the same time
     heavy_first = sorted(zip(keys, ids, strict=True), key=lambda ki: HEAVIEST_FIRST.index(ki[1]))
-    pending = {
-        k: r.workers.submit(fit_job, _job(v, r, i)) for k, i in heavy_first if k not in r.fits
-    }
+    missing = [(k, i) for k, i in heavy_first if k not in r.fits]
+    # one fit alone whose map is the work (kNN's fit only stores the points): every worker fits
+    # it and shades a part of the map
+    alone = len(missing) == 1 and missing[0][1] in SPLIT_MAP
+    parts = max(1, r.workers.processes) if alone else 1
+    started = {k: _fit(v, r, i, parts) for k, i in missing}
 
-    def again(i: str) -> Callable[[], Fitted]:
-        return lambda: r.workers.submit(fit_job, _job(v, r, i)).result()
+    def made(k: Key, i: str) -> Fitted:  # cached meanwhile, or not started: fit it now
+        return r.fits.get_or_make(k, started.get(k) or (lambda: _fit(v, r, i)()))
 
-    return [
-        readonly(cached(r.fits, k, pending.get(k), again(i)))
-        for k, i in zip(keys, ids, strict=True)
-    ]
+    return [readonly(made(k, i)) for k, i in zip(keys, ids, strict=True)]
 
 
 def _cost_sample(v: Settings, r: Resources, m: int) -> Data:
@@ -426,7 +429,7 @@ def compute(v: Settings, r: Resources) -> Frame:
         index = None
         if f.proba is not None and f.pred is not None:
             index = len(maps)
-            maps.append(f.proba)
+            maps.append(f.proba.reshape(G, G))
             wrong[k] = f.pred != d.labels
         panels.append(
             {
@@ -474,4 +477,7 @@ SPEC = SimSpec(
     kind="instant",
     compute=compute,
     setup=setup,
+    # kNN alone is shaded on every worker (SPLIT_MAP): its first run on each is paid at start
+    # (on other data than the defaults', so that no frame a reader asks for is ready-made)
+    warm_with=({"view": "focus", "classifier": "knn", "seed": 9999},),
 )

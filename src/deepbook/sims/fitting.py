@@ -169,8 +169,7 @@ def fit_panel(clf_id: str, h: Hyper, seed: int, d: Data, grid: np.ndarray) -> Fi
         return Fitted(problem=f"could not fit: {e}")
     if not np.isfinite(proba).all():
         return Fitted(problem="the fit diverged (its map is not finite)")
-    g = round(len(grid) ** 0.5)
-    shaded = proba.reshape(g, g).astype(np.float16)
+    shaded = proba.astype(np.float16)
     for a in (shaded, pred):
         a.flags.writeable = False
     return Fitted(
