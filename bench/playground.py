@@ -210,7 +210,8 @@ def key_while_training(browser: Any, base: str, presses: int) -> list[float]:
     page.focus(f"#{PG}-lr")
     for i in range(presses):
         page.keyboard.press("ArrowLeft" if i % 2 == 0 else "ArrowRight")
-        page.wait_for_function("n => window.__bench.lat.length >= n", arg=i + 1)
+        # polled every 50 ms, not every frame: see POLL_MS in bench/run.py
+        page.wait_for_function("n => window.__bench.lat.length >= n", arg=i + 1, polling=50)
     lat: list[float] = page.evaluate("window.__bench.lat")
     ctx.close()
     return lat

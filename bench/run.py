@@ -119,6 +119,18 @@ INSTRUMENT_KEYS = """([sel, slider]) => {
 }"""
 
 
+# Between timed events the harness polls for the page's count every 50 ms, not on every animation
+# frame (Playwright's default): polling on every frame kept headless Chromium producing frames at
+# 60 Hz while it was being timed, which cost 5 ms on a cached frame and 20-80 ms on a
+# decision_boundaries refit on these two cores. The timings themselves are taken inside the page.
+POLL_MS = 50
+
+
+def wait_for_events(page: Any, n: int) -> None:
+    """Until the page has timed n events (window.__bench.lat)."""
+    page.wait_for_function("n => window.__bench.lat.length >= n", arg=n, polling=POLL_MS)
+
+
 def key_latency(page: Any, url: str, key: str, slider: str, presses: int, keys: str) -> list[float]:
     """Key presses on a slider → data-frame of the sim incremented, timed inside the page."""
     page.goto(url)
@@ -128,7 +140,7 @@ def key_latency(page: Any, url: str, key: str, slider: str, presses: int, keys: 
     page.focus(slider)
     for i in range(presses):
         page.keyboard.press(keys if i % 8 < 4 else keys.replace("Right", "Left"))
-        page.wait_for_function("n => window.__bench.lat.length >= n", arg=i + 1)
+        wait_for_events(page, i + 1)
     lat: list[float] = page.evaluate("window.__bench.lat")
     log(f"{url}: {len(lat)} key presses, p50 {p50(lat):.1f} ms, p95 {p95(lat):.1f} ms")
     return lat
@@ -169,7 +181,7 @@ def boundaries_latency(page: Any, base: str, presses: int) -> list[Metric]:
         x = box["x"] + box["width"] * (0.2 + 0.6 * ((i * 37) % 17) / 17)
         y = box["y"] + box["height"] * (0.2 + 0.6 * ((i * 53) % 19) / 19)
         page.mouse.click(x, y)
-        page.wait_for_function("n => window.__bench.lat.length >= n", arg=i + 1)
+        wait_for_events(page, i + 1)
     lat = page.evaluate("window.__bench.lat")
     log(f"{db}: {len(lat)} clicks, p50 {p50(lat):.1f} ms, p95 {p95(lat):.1f} ms")
     out.append(Metric(f"{db} (compare): click adds a point → frame, p50", p50(lat), "ms"))
@@ -219,7 +231,7 @@ def stroke_latency(page: Any, base: str, moves: int) -> list[Metric]:
         x = box["x"] + box["width"] * (0.3 + 0.4 * (i % 2))
         y = box["y"] + box["height"] * (0.2 + 0.6 * i / moves)
         page.mouse.move(x, y, steps=2)
-        page.wait_for_function("n => window.__bench.lat.length >= n", arg=i + 1)
+        wait_for_events(page, i + 1)
     page.mouse.up()
     lat: list[float] = page.evaluate("window.__bench.lat")
     log(f"cnn_flow: {len(lat)} stroke moves, p50 {p50(lat):.1f} ms, p95 {p95(lat):.1f} ms")
