@@ -64,7 +64,7 @@ def serve(
         "ws_per_message_deflate": settings.ws_compression,
     }
     if workers == 1:
-        # the worker processes, the course and the migration, on another core while this
+        # the worker processes, and on one of them the course, on another core while this
         # process imports torch
         from deepbook.web.startup import begin
 

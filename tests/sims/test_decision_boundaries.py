@@ -14,8 +14,8 @@ from sklearn.metrics import accuracy_score
 from deepbook.sims import decision_boundaries as db
 from deepbook.sims import decode, encode
 from deepbook.sims.cache import LRU
-from deepbook.sims.classifiers import CLASSIFIERS, TABLE, slope
-from deepbook.sims.datasets2d import make
+from deepbook.sims.classifiers import CLASSIFIERS, TABLE, grid_centres, slope
+from deepbook.sims.datasets2d import EXTENT, make
 from deepbook.sims.fitting import build, rbf_decision, shade
 from deepbook.sims.params import ParamError
 
@@ -174,7 +174,7 @@ def test_noise_does_not_refit_the_clouds_which_ignore_it():
 
 
 def test_caches_are_bounded():
-    resources = db.Resources(db.setup().grid, fits=LRU(2))
+    resources = db.Resources(fits=LRU(2))
     frame = db.compute(db.PARAMS.defaults(), resources)
     assert len(resources.fits) == 2
     assert all(p["map"] is not None for p in frame.meta["classifiers"])
@@ -425,5 +425,5 @@ def test_the_rbf_svms_map_is_its_decision_function(data, gamma):
     d = db.dataset(v, db.setup())
     svm = build("rbf_svm", db.hyper(v, CLASSIFIERS["rbf_svm"]), 0)
     svm.fit(d.xy[~d.test], d.labels[~d.test])
-    grid = db.setup().grid
+    grid = grid_centres(db.G, EXTENT)
     np.testing.assert_allclose(rbf_decision(svm, grid), svm.decision_function(grid), atol=1e-10)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +68,6 @@ COST_SIZES = (100, 300, 1000, 3000, 10000)
 COST_JITTER = 0.05  # jitter of your points resampled for the cost curve
 DATA, SPLIT, COST = 0, 1, 2  # the streams of each seed: points, train/test split, cost samples
 Key = tuple[Any, ...]
-T = TypeVar("T")
 # the classifiers from the slowest to fit and map to the fastest (at 200 points, measured)
 HEAVIEST_FIRST = ("mlp", "knn", "forest", "logistic", "rbf_svm", "linear_svm", "tree")
 SPLIT_MAP = {"knn"}  # fitting is cheap, shading the map is the work (brute-force neighbours)
@@ -257,10 +256,9 @@ PARAMS = Params(Settings)
 
 @dataclass(frozen=True)
 class Resources:
-    """Shared by every compute call (thread-safe): the map grid, bounded caches, and the workers
-    that fit (the server's worker processes, or this thread)."""
+    """Shared by every compute call (thread-safe): bounded caches, and the workers that fit (the
+    server's worker processes, or this thread)."""
 
-    grid: np.ndarray  # (G², 2) cell centres, row-major from the lowest y; read-only
     workers: Workers = LOCAL
     data: LRU[Key, Data] = field(default_factory=lambda: LRU(64))
     fits: LRU[Key, Fitted] = field(default_factory=lambda: LRU(256))
@@ -268,8 +266,8 @@ class Resources:
 
 
 def setup(workers: Workers = LOCAL) -> Resources:
-    """The grid of cell centres and empty caches; fits run on `workers`."""
-    return Resources(grid_centres(G, EXTENT), workers)
+    """Empty caches; fits run on `workers`."""
+    return Resources(workers)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from deepbook.models.ink import prepare
 from deepbook.models.walks import lerp, shell, slerp
 from deepbook.sims.base import SimSpec
 from deepbook.sims.cache import LRU
+from deepbook.sims.distances import blocks
 from deepbook.sims.frames import Frame
 from deepbook.sims.inputs import Image, Pixels, Points, PointSet
 from deepbook.sims.params import Bool, Choice, Float, Int, ParamError, Params, param
@@ -228,16 +229,11 @@ class Nearest:
     def distances(self, z: np.ndarray, others: bool = False) -> np.ndarray:
         """For each row of z (N, d), the distance to the nearest point; `others`: z is the points
         themselves, and each one's nearest other point is meant."""
-        # ‖z − p‖² = ‖z‖² + (‖p‖² − 2 z·p): the first term does not depend on which p is nearest.
-        # Rows in blocks, so each block's products stay in the cache.
         best = np.empty(len(z))
-        for i in range(0, len(z), 256):
-            d2 = z[i : i + 256] @ self.points.T
-            d2 *= -2
-            d2 += self.squares
+        for i, d2 in blocks(z, self.points, self.squares):  # less ‖z‖², the same for every p
             if others:
                 d2[np.arange(len(d2)), np.arange(i, i + len(d2))] = np.inf
-            best[i : i + 256] = d2.min(axis=1)
+            best[i : i + len(d2)] = d2.min(axis=1)
         out: np.ndarray = np.sqrt(np.maximum(best + (z**2).sum(axis=1), 0.0))
         return out
 

@@ -35,10 +35,10 @@ from deepbook.sims import REGISTRY, Loaded
 from deepbook.sims.workers import Workers
 from deepbook.store import make_engine, make_sessionmaker, migrate
 from deepbook.web import api, learners, live, pages
-from deepbook.web.compute import compute_of, report_cpu, start_workers
+from deepbook.web.compute import compute_of, report_cpu
 from deepbook.web.figcache import FigureCache
 from deepbook.web.security import Guard
-from deepbook.web.startup import Begun
+from deepbook.web.startup import Begun, start_workers
 
 HERE = Path(__file__).parent
 log = logging.getLogger("deepbook")
@@ -129,9 +129,8 @@ def create_app(settings: Settings, begun: Begun | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
-        if begun:
-            begun.workers.on_cpu = report_cpu
         app.state.workers = begun.workers if begun else start_workers(settings)
+        app.state.workers.on_cpu = report_cpu  # a job's CPU time: the asking client's
         sims = (
             asyncio.wrap_future(loading)
             if loading

@@ -27,8 +27,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from starlette.requests import HTTPConnection
 
 from deepbook.settings import Settings
-from deepbook.sims import WORKER_MODULES
-from deepbook.sims.workers import Workers
 from deepbook.web.learners import signed_learner
 
 if TYPE_CHECKING:
@@ -41,14 +39,6 @@ _unit = threading.local()  # CPU a pool unit had done elsewhere (an engine proce
 def report_cpu(seconds: float) -> None:
     """Charge the running unit with CPU time it used outside this thread (a process's)."""
     _unit.cpu = getattr(_unit, "cpu", 0.0) + seconds
-
-
-def start_workers(settings: Settings) -> Workers:
-    """The sims' worker processes (sims/workers.py), started in the background; the CPU their
-    jobs use is charged to the client whose request sent them."""
-    workers = Workers(settings.worker_processes, WORKER_MODULES, on_cpu=report_cpu)
-    workers.start()
-    return workers
 
 
 @dataclass(frozen=True)

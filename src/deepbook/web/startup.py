@@ -30,13 +30,19 @@ class Begun:
     course: Future[Course]
 
 
+def start_workers(settings: Settings) -> Workers:
+    """The sims' worker processes (sims/workers.py), started in the background."""
+    workers = Workers(settings.worker_processes, WORKER_MODULES)
+    workers.start()
+    return workers
+
+
 def begin(settings: Settings) -> Begun | None:
     """Start the workers and, on one, the course (None: no worker processes are configured, so
     the server renders the course itself)."""
     if not settings.worker_processes:
         return None
-    workers = Workers(settings.worker_processes, WORKER_MODULES)
-    workers.start()
+    workers = start_workers(settings)
     begun = Begun(workers, Future())
 
     def run() -> None:  # on a thread: a job's first submit waits for the fork server
