@@ -105,6 +105,13 @@ async def exchange(urls: list[str], plan: list[list[Learned]]) -> None:
             await c.aclose()
 
 
+def report(servers: list[LiveServer]) -> str:
+    """Each server's exit status (None: still running) and the end of its log."""
+    return "\n".join(
+        f"--- {s.url}: exit status {s.proc.poll()}\n{s.log_text()[-3000:]}" for s in servers
+    )
+
+
 def test_four_servers_take_4000_concurrent_answers_with_none_lost(pg_server: str) -> None:
     url = conftest_pg.create_database(pg_server, "class_hosting")
     env = {
@@ -134,7 +141,10 @@ def test_four_servers_take_4000_concurrent_answers_with_none_lost(pg_server: str
             for _ in servers
         ]
         t0 = time.perf_counter()
-        aio.run(asyncio.wait_for(exchange([s.url for s in servers], plan), DEADLINE))
+        try:
+            aio.run(asyncio.wait_for(exchange([s.url for s in servers], plan), DEADLINE))
+        except Exception as e:  # what each server was doing: running or not, and its log
+            raise AssertionError(f"{e!r} in the exchange; the servers:\n{report(servers)}") from e
         seconds = time.perf_counter() - t0
         for s in servers:
             assert s.proc.poll() is None, s.log_text()
