@@ -72,7 +72,11 @@ async def exchange(urls: list[str], plan: list[list[Learned]]) -> None:
             base_url=u,
             cookies=no_cookie_jar(),
             timeout=60,
-            limits=httpx.Limits(max_connections=IN_FLIGHT),
+            # one connection per request, as from the proxy in docs/deploy.md (nginx sends
+            # `Connection: close` upstream). CI once saw a request reset unanswered on a reused
+            # connection, most likely uvicorn's 5 s keep-alive: when this one process stalls, a
+            # server may close an idle connection just as the next request goes out on it.
+            limits=httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=0),
         )
         for u in urls
     ]
