@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     # the server's own threads (scikit-learn is then imported by the server).
     job_processes: int | None = Field(None, ge=0, le=64)
     ws_compression: bool = False  # permessage-deflate on WebSockets: CPU per frame, for bytes
+    minify_assets: bool = True  # scripts and styles without comments (False: as written, to debug)
     max_step_ms: float = Field(500.0, gt=0)  # engine CPU per step request
     client_cpu_share: float = Field(0.5, gt=0)  # CPU s/s one client may use (cookie mode)
     client_cpu_burst: float = Field(3.0, gt=0)  # CPU seconds one client may use at once

@@ -131,6 +131,11 @@ def finish(mathml: str, latex: str) -> str:
     """latex2mathml's output with an accessible name, thin spaces after function names and
     primes as operators."""
     root = ET.fromstring(mathml)
+    if len(root) == 1 and _tag(root[0]) == "mrow" and not root[0].attrib:
+        # latex2mathml wraps every formula in one <mrow>; <math> already is one (MathML Core)
+        (row,) = root
+        root.remove(row)
+        root.extend(row)
     _fix(root)
     label = " ".join(speak(root).split())
     label = label.replace("( ", "(").replace(" )", ")").replace("[ ", "[").replace(" ]", "]")

@@ -19,7 +19,6 @@ import torch
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
@@ -35,6 +34,7 @@ from deepbook.sims import REGISTRY, Loaded
 from deepbook.sims.workers import Workers
 from deepbook.store import make_engine, make_sessionmaker, migrate
 from deepbook.web import api, learners, live, pages
+from deepbook.web.assets import Assets
 from deepbook.web.compute import compute_of, report_cpu
 from deepbook.web.figcache import FigureCache
 from deepbook.web.security import Guard
@@ -211,7 +211,8 @@ def create_app(settings: Settings, begun: Begun | None = None) -> FastAPI:
     app.include_router(api.router, responses=ERRORS)
     app.include_router(live.router)
     app.add_middleware(Guard, settings=settings)  # outermost: before anything else runs
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    static = Assets(directory=HERE / "static", minify=settings.minify_assets)
+    app.mount("/static", static, name="static")
     return app
 
 

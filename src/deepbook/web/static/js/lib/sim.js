@@ -58,7 +58,7 @@ function base(root, ctx, onValues) {
     ctx.url.write(ctx.key, v, ctx.defaults);
     if (link) {
       const q = simQuery(ctx.simId, v, ctx.specDefaults).toString();
-      link.href = `/sims/${ctx.simId}${q ? `?${q}` : ""}`;
+      link.href = `/sims/${ctx.simId}` + (q ? `?${q}` : "");
     }
   };
   function changed(v) {

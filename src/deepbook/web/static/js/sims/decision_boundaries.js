@@ -161,7 +161,8 @@ export function mount(root, ctx) {
     if (x < extent[0] || x > extent[1] || y < extent[0] || y > extent[1]) return "";
     const v = valueAt(p, x, y);
     const what = p.meta.shading === "score" ? "σ(score)" : "P(orange)";
-    return `${p.meta.label} at (${x.toFixed(2)}, ${y.toFixed(2)}): ${v === null ? "no map" : `${what} = ${v.toFixed(2)}`}`;
+    const reading = v === null ? "no map" : `${what} = ${v.toFixed(2)}`;
+    return `${p.meta.label} at (${x.toFixed(2)}, ${y.toFixed(2)}): ${reading}`;
   }
 
   // ---- editing the data --------------------------------------------------------------------

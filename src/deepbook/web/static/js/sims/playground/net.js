@@ -120,9 +120,9 @@ export function network(parent, root, ctx, { state, sim, focus, outputPicture })
     size = [0, 0];
     buildHeads(meta);
     hot = null; picked = null; sel.setAttribute("visibility", "hidden");
+    const hidden = L ? `hidden layers of ${sizes.slice(1, L + 1).join(", ")} units` : "no hidden layer";
     net.setAttribute("aria-label", `Network: ${active.length} input feature${active.length === 1 ? "" : "s"}, `
-      + `${L ? `hidden layers of ${sizes.slice(1, L + 1).join(", ")} units` : "no hidden layer"}, `
-      + `${nOut} output${nOut === 1 ? "" : "s"}; ${meta.n_params} weights and biases.`);
+      + `${hidden}, ${nOut} output${nOut === 1 ? "" : "s"}; ${meta.n_params} weights and biases.`);
   }
 
   function buildHeads(meta) {
