@@ -9,6 +9,7 @@ own decision boundary. The estimators themselves, their fitting and their timing
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -85,6 +86,7 @@ TABLE: tuple[Classifier, ...] = (
 CLASSIFIERS = {c.id: c for c in TABLE}
 
 
+@functools.cache  # read-only, so one per process serves every fit (a worker's jobs included)
 def grid_centres(g: int, extent: tuple[float, float]) -> np.ndarray:
     """(g², 2) cell centres of a g × g grid over extent², row-major from the lowest y; read-only."""
     lo, hi = extent

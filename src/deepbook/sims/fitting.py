@@ -165,11 +165,8 @@ def fit_panel(clf_id: str, h: Hyper, seed: int, d: Data, grid: np.ndarray) -> Fi
         return Fitted(problem=f"could not fit: {e}")
     if not np.isfinite(proba).all():
         return Fitted(problem="the fit diverged (its map is not finite)")
-    shaded = proba.astype(np.float16)
-    for a in (shaded, pred):
-        a.flags.writeable = False
-    return Fitted(
-        proba=shaded,
+    return Fitted(  # made read-only where it is used (classifiers.readonly)
+        proba=proba.astype(np.float16),
         pred=pred,
         train_accuracy=_accuracy(y, pred[~d.test]),
         test_accuracy=_accuracy(d.labels[d.test], pred[d.test]),

@@ -9,13 +9,7 @@ SQLite (WAL) in the user's data directory by default, PostgreSQL by URL. Typical
         progress = chapter_progress(s, find_learner(s, key))
 """
 
-from deepbook.store.db import (
-    Store,
-    default_sqlite_url,
-    make_engine,
-    make_sessionmaker,
-    migrate,
-)
+from deepbook.store.db import Store, default_sqlite_url, make_engine, make_sessionmaker, migrate
 from deepbook.store.models import (
     Answer,
     Base,
